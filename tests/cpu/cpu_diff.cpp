@@ -1,0 +1,2 @@
+// Placeholder replaced by the differential tester.
+int main() { return 0; }
