@@ -6,6 +6,8 @@
 #include <iostream>
 #include <string>
 
+#include "app/vm_run.h"
+
 #ifdef ISOLAB_HAVE_BENCH
 #include "bench/cpu_bench.h"
 #endif
@@ -26,7 +28,21 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
 
   auto* vm = app.add_subcommand("vm", "run and control virtual machines (miniOS on the x86 interpreter or KVM)");
-  vm->allow_extras();
+  vm->require_subcommand(1);
+  isolab::app::VmRunOptions vmo;
+  auto* vm_run = vm->add_subcommand("run", "boot one VM with its serial console on stdout");
+  vm_run->add_option("--image", vmo.image, "minios (default) or a multiboot kernel FILE");
+  vm_run->add_option("--initrd", vmo.initrd, "a multiboot module (miniOS: its initrd)");
+  vm_run->add_option("--disk", vmo.disks, "an ATA disk image; repeat for the slave; boots the first without --image");
+  vm_run->add_option("--rom", vmo.rom, "a ROM image mapped at the reset vector");
+  vm_run->add_option("--backend", vmo.backend, "interp (default) or kvm");
+  vm_run->add_option("--mem", vmo.mem, "guest RAM, e.g. 64M (default)");
+  vm_run->add_option("--paging", vmo.paging, "shadow or nested");
+  vm_run->add_option("--input", vmo.input, "text typed into the serial console (\\n for Enter)");
+  vm_run->add_option("--timeout", vmo.timeout, "guest-time limit, e.g. 10s (default 60s); exit 124 when reached");
+  vm_run->add_option("--trace", vmo.trace, "write every event as JSON lines to FILE");
+  vm_run->add_option("--cmdline", vmo.cmdline, "extra kernel command line");
+  vm_run->add_flag("--stats", vmo.stats, "print instructions retired, guest time and VM exits by reason on stderr");
   auto* ctr = app.add_subcommand("ctr", "run containers on the simulated host kernel");
   ctr->allow_extras();
   auto* console = app.add_subcommand("console", "the lab console: read commands from SCRIPT or stdin");
@@ -56,7 +72,7 @@ int main(int argc, char** argv) {
     int rc = 0;
     if (bench_group == "all" || bench_group == "cpu") {
 #ifdef ISOLAB_HAVE_BENCH
-      rc |= run_cpu_bench(std::cout);
+      rc |= isolab::bench::run_cpu_bench(std::cout);
 #else
       return not_built("bench cpu", "issue #2");
 #endif
@@ -65,6 +81,7 @@ int main(int argc, char** argv) {
       if (bench_group == g) return not_built(std::string("bench ") + g, "the issue for that world");
     return rc;
   }
+  if (*vm_run) return isolab::app::vm_run(vmo);
   if (*vm) return not_built("vm", "issue #3");
   if (*ctr) return not_built("ctr", "issue #5");
   if (*console) return not_built("console", "issue #6");

@@ -66,7 +66,8 @@ void Cpu::fill_tlb(uint32_t lin, uint32_t phys, bool write, bool user, bool writ
   uint32_t idx = (lin >> 12) & (TLB_SIZE - 1);
   TlbEntry e{lin & ~0xFFFu, bus.ram() + page};
   tlb_read_[user][idx] = e;
-  if (writable && !bus.is_readonly_page(page) && !blocks_->is_code_page(page)) tlb_write_[user][idx] = e;
+  if (writable && !bus.is_readonly_page(page) && !blocks_->is_code_page(page) && !is_watched(page))
+    tlb_write_[user][idx] = e;
   else if (write || tlb_write_[user][idx].tag == e.tag) tlb_write_[user][idx] = TlbEntry{};
 }
 
@@ -110,6 +111,21 @@ bool Cpu::debug_read(uint32_t lin, void* out, uint32_t len) {
   return true;
 }
 
+// --- watched pages ---------------------------------------------------------------
+
+void Cpu::watch_page(uint32_t page) {
+  if (watched_.empty()) watched_.assign(1u << 20, 0);
+  if (watched_[page >> 12]) return;
+  watched_[page >> 12] = 1;
+  // Drop every direct write mapping: one of them may reach this page.
+  for (int u = 0; u < 2; u++)
+    for (int i = 0; i < TLB_SIZE; i++) tlb_write_[u][i] = TlbEntry{};
+}
+
+void Cpu::unwatch_page(uint32_t page) {
+  if (!watched_.empty()) watched_[page >> 12] = 0;
+}
+
 // --- physical access -----------------------------------------------------------
 
 uint32_t Cpu::phys_read(uint32_t phys, int size) {
@@ -123,6 +139,7 @@ void Cpu::phys_write(uint32_t phys, int size, uint32_t value) {
     if (bus.is_readonly_page(page)) return;
     if (blocks_->is_code_page(page)) invalidate_code(page);
     store_le(bus.ram() + phys, size, value);
+    if (is_watched(page) && hooks) hooks->on_watched_write(*this, phys, size);
     return;
   }
   bus.mmio_write(phys, size, value);

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "cpu/bus.h"
 #include "cpu/insn.h"
@@ -59,6 +60,9 @@ class CpuHooks {
   virtual void on_io(Cpu& cpu, uint16_t port, int size, bool write, uint32_t value) {}
   virtual void on_external_interrupt(Cpu& cpu, uint8_t vector) {}
   virtual void on_triple_fault(Cpu& cpu) {}
+  // A write landed on a watched physical page (watch_page), after the
+  // bytes were written: how a shadow MMU sees the guest edit its page tables.
+  virtual void on_watched_write(Cpu& cpu, uint32_t phys, int size) {}
 };
 
 // The interrupt controller the CPU asks at instruction boundaries.
@@ -99,6 +103,9 @@ class Cpu {
   Bus& bus;
   CpuHooks* hooks = nullptr;
   InterruptSource* intc = nullptr;
+  // The machine has a local APIC, so CPUID.1:EDX.APIC reports one (the APIC
+  // itself is a device of the machine, not of the CPU core).
+  bool has_local_apic = false;
   // Paging goes through the translator if one is set, else the guest walk.
   mmu::Translator* translator = nullptr;
   CpuStats stats;
@@ -235,6 +242,11 @@ class Cpu {
   }
   // End the current block after this instruction (mode changes, SMC).
   void end_block() { block_stop_ = true; }
+  // Watch a physical page: writes to it take the slow path and call
+  // hooks->on_watched_write. The shadow MMU watches guest page tables.
+  void watch_page(uint32_t phys_page);
+  void unwatch_page(uint32_t phys_page);
+  bool is_watched(uint32_t phys_page) const { return !watched_.empty() && watched_[phys_page >> 12]; }
   // Invalidate decoded code on the physical page (self-modifying code).
   void invalidate_code(uint32_t phys_page);
   // Fetch bytes for the decoder by linear address (may fault).
@@ -261,6 +273,7 @@ class Cpu {
   TlbEntry tlb_read_[2][TLB_SIZE];
   TlbEntry tlb_write_[2][TLB_SIZE];
   std::unique_ptr<BlockCache> blocks_;
+  std::vector<uint8_t> watched_;  // one byte per 4 KiB page, allocated on first use
   std::jmp_buf* fault_jmp_ = nullptr;
   bool stop_requested_ = false;
   bool block_stop_ = false;

@@ -532,9 +532,9 @@ enum : uint32_t {
 // An honest Pentium II-class i686 without the x87, MMX, SSE, FXSR,
 // SYSENTER, global pages or VME: family 6, model 3, stepping 3. Leaf 0
 // says "GenuineIntel" so that programs take their usual paths. The APIC
-// bit follows IA32_APIC_BASE's global enable (bit 11), as on real parts:
-// a machine without a local APIC clears that bit. Leaves above 1 return
-// leaf 1, as Intel CPUs do for leaves beyond the maximum.
+// bit is set if the machine has a local APIC (Cpu::has_local_apic) and
+// IA32_APIC_BASE has not disabled it (bit 11), as on real parts. Leaves
+// above 1 return leaf 1, as Intel CPUs do for leaves beyond the maximum.
 static void h_cpuid(Cpu& c, const Insn&) {
   const uint32_t leaf = c.r32(EAX);
   if (leaf == 0) {
@@ -544,7 +544,7 @@ static void h_cpuid(Cpu& c, const Insn&) {
     c.r32(ECX) = 0x6C65746E;  // "ntel"
   } else {
     uint32_t edx = CPUID_DE | CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_CX8 | CPUID_CMOV;
-    if (c.s.apic_base & (1u << 11)) edx |= CPUID_APIC;
+    if (c.has_local_apic && (c.s.apic_base & (1u << 11))) edx |= CPUID_APIC;
     c.r32(EAX) = 0x633;
     c.r32(EBX) = 0;
     c.r32(ECX) = 0;

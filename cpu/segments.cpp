@@ -26,7 +26,7 @@ static uint32_t descriptor_address(Cpu& c, uint16_t selector, uint8_t vector, ui
   const uint32_t index = selector & 0xFFF8;
   if (selector & 4) {
     const SegmentCache& ldt = c.s.ldtr;
-    if (is_null(ldt.selector) || !ldt.present() || index + 7 > ldt.limit) c.fault(vector, sel_error(selector) | ext);
+    if (!ldt.present() || index + 7 > ldt.limit) c.fault(vector, sel_error(selector) | ext);
     return ldt.base + index;
   }
   if (index + 7 > c.s.gdtr.limit) c.fault(vector, sel_error(selector) | ext);
@@ -52,7 +52,7 @@ bool try_read_descriptor(Cpu& c, uint16_t selector, uint64_t& desc) {
   uint32_t lin;
   if (selector & 4) {
     const SegmentCache& ldt = c.s.ldtr;
-    if (is_null(ldt.selector) || !ldt.present() || index + 7 > ldt.limit) return false;
+    if (!ldt.present() || index + 7 > ldt.limit) return false;
     lin = ldt.base + index;
   } else {
     if (index + 7 > c.s.gdtr.limit) return false;
@@ -145,9 +145,9 @@ void Cpu::set_cpl(uint8_t cpl) {
 }
 
 // Load CS from a checked descriptor and make `cpl` current: CS.RPL is
-// always CPL (SDM Vol. 3A 5.8.1).
+// always CPL (SDM Vol. 3A 5.8.1). The caller has set the accessed bit in
+// memory (write_descriptor_accessed) before committing anything.
 static void load_cs(Cpu& c, uint16_t selector, uint64_t desc, uint8_t cpl) {
-  c.write_descriptor_accessed(selector, desc);
   Cpu::cache_from_descriptor(c.s.seg[CS], uint16_t((selector & ~3) | cpl), desc | DESC_ACCESSED);
   c.s.cpl = cpl;
 }
@@ -197,6 +197,7 @@ void Cpu::far_jump(uint16_t selector, uint32_t offset, int opsize) {
   if (!desc_is_system(d)) {
     check_direct_code(*this, selector, d);
     if (target > desc_limit(d)) fault(GP, 0);
+    write_descriptor_accessed(selector, d);
     load_cs(*this, selector, d, s.cpl);
     next_eip = target;
     return;
@@ -209,6 +210,7 @@ void Cpu::far_jump(uint16_t selector, uint32_t offset, int opsize) {
   if (!desc_conforming(td) && desc_dpl(td) != s.cpl) fault(GP, sel_error(tsel));
   target = gate_is_32(d) ? gate_offset(d) : gate_offset(d) & 0xFFFF;
   if (target > desc_limit(td)) fault(GP, 0);
+  write_descriptor_accessed(tsel, td);
   load_cs(*this, tsel, td, s.cpl);
   next_eip = target;
 }
@@ -244,6 +246,7 @@ void Cpu::far_call(uint16_t selector, uint32_t offset, int opsize, uint32_t retu
     StackFrame f(s.seg[SS], s.reg[ESP], 0);
     f.push(*this, s.seg[CS].selector, opsize);
     f.push(*this, return_eip, opsize);
+    write_descriptor_accessed(selector, d);
     f.write(*this, user, probe_here);
     s.reg[ESP] = f.new_esp(s.reg[ESP]);
     load_cs(*this, selector, d, s.cpl);
@@ -262,6 +265,7 @@ void Cpu::far_call(uint16_t selector, uint32_t offset, int opsize, uint32_t retu
     StackFrame f(s.seg[SS], s.reg[ESP], 0);
     f.push(*this, s.seg[CS].selector, size);
     f.push(*this, return_eip, size);
+    write_descriptor_accessed(tsel, td);
     f.write(*this, user, probe_here);
     s.reg[ESP] = f.new_esp(s.reg[ESP]);
     load_cs(*this, tsel, td, s.cpl);
@@ -300,7 +304,8 @@ void Cpu::far_call(uint16_t selector, uint32_t offset, int opsize, uint32_t retu
   f.push(*this, s.seg[CS].selector, size);
   f.push(*this, return_eip, size);
   write_descriptor_accessed(new_ss, sd);
-  f.write(*this, dpl == 3, [&](uint32_t lin, int n) { probe(lin, n, dpl == 3); });
+  write_descriptor_accessed(tsel, td);
+  f.write(*this, false, [&](uint32_t lin, int n) { probe(lin, n, false); });  // rings 0-2: supervisor
 
   s.seg[SS] = ss_cache;
   s.reg[ESP] = f.new_esp(new_esp);
@@ -364,6 +369,7 @@ void Cpu::far_return(int opsize, uint16_t pop_bytes) {
   if (eip > desc_limit(d)) fault(GP, 0);
   const uint8_t new_cpl = rpl(cs);
   if (new_cpl == s.cpl) {
+    write_descriptor_accessed(cs, d);
     load_cs(*this, cs, d, s.cpl);
     set_sp(sp() + frame);
     next_eip = eip;
@@ -376,6 +382,7 @@ void Cpu::far_return(int opsize, uint16_t pop_bytes) {
   const uint16_t new_ss = read16(SS, stack_at(*this, frame + opsize));
   const uint64_t sd = check_outer_stack(*this, new_ss, new_cpl);
   write_descriptor_accessed(new_ss, sd);
+  write_descriptor_accessed(cs, d);
   load_cs(*this, cs, d, new_cpl);
   cache_from_descriptor(s.seg[SS], new_ss, sd | DESC_ACCESSED);
   set_sp(new_esp + pop_bytes);  // ESP or SP, by the new stack's B bit
@@ -420,6 +427,7 @@ void Cpu::interrupt_return(int opsize) {
 
   const uint8_t new_cpl = rpl(cs);
   if (new_cpl == s.cpl) {
+    write_descriptor_accessed(cs, d);
     load_cs(*this, cs, d, s.cpl);
     set_sp(sp() + uint32_t(3 * opsize));
     set_flags(new_flags, mask);
@@ -430,6 +438,7 @@ void Cpu::interrupt_return(int opsize) {
   const uint16_t new_ss = read16(SS, stack_at(*this, 4 * opsize));
   const uint64_t sd = check_outer_stack(*this, new_ss, new_cpl);
   write_descriptor_accessed(new_ss, sd);
+  write_descriptor_accessed(cs, d);
   set_flags(new_flags, mask);  // with the old CPL's rules, before CPL changes
   load_cs(*this, cs, d, new_cpl);
   cache_from_descriptor(s.seg[SS], new_ss, sd | DESC_ACCESSED);

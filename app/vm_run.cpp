@@ -1,0 +1,183 @@
+// `isolab vm run`: one VM with its serial console on stdout (DESIGN.md
+// section 7). Exit status: the guest's isa-debug-exit code, 0 on a clean
+// halt, 1 on a triple fault, 124 on timeout, 2 on bad usage or input.
+#include "app/vm_run.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <unistd.h>
+
+#include "emulator/loader.h"
+#include "emulator/machine.h"
+#if __has_include("minios_paths.h")
+#include "minios_paths.h"
+#endif
+
+namespace isolab::app {
+
+using emulator::LoadError;
+
+// "64M", "512K", "1G", or bytes.
+bool parse_size(const std::string& text, uint64_t& out) {
+  if (text.empty()) return false;
+  size_t pos = 0;
+  uint64_t v = 0;
+  while (pos < text.size() && isdigit(uint8_t(text[pos]))) {
+    v = v * 10 + uint64_t(text[pos] - '0');
+    if (v > (1ull << 40)) return false;
+    pos++;
+  }
+  if (pos == 0) return false;
+  std::string unit = text.substr(pos);
+  if (unit == "" || unit == "B") out = v;
+  else if (unit == "K" || unit == "KiB") out = v << 10;
+  else if (unit == "M" || unit == "MiB") out = v << 20;
+  else if (unit == "G" || unit == "GiB") out = v << 30;
+  else return false;
+  return true;
+}
+
+// "10s", "500ms", "2m", or seconds.
+bool parse_duration_ns(const std::string& text, uint64_t& out) {
+  size_t pos = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &pos);
+  } catch (...) {
+    return false;
+  }
+  if (v < 0) return false;
+  std::string unit = text.substr(pos);
+  double scale;
+  if (unit == "" || unit == "s") scale = 1e9;
+  else if (unit == "ms") scale = 1e6;
+  else if (unit == "us") scale = 1e3;
+  else if (unit == "m") scale = 60e9;
+  else return false;
+  out = uint64_t(v * scale);
+  return true;
+}
+
+// Backslash escapes in --input: \n \r \t \\ and \xHH.
+std::string unescape(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); i++) {
+    if (s[i] != '\\' || i + 1 == s.size()) {
+      out += s[i];
+      continue;
+    }
+    char c = s[++i];
+    switch (c) {
+      case 'n': out += '\n'; break;
+      case 'r': out += '\r'; break;
+      case 't': out += '\t'; break;
+      case '\\': out += '\\'; break;
+      case 'x':
+        if (i + 2 < s.size() + 0 && isxdigit(uint8_t(s[i + 1])) && isxdigit(uint8_t(s[i + 2]))) {
+          out += char(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+          i += 2;
+        } else {
+          out += "\\x";
+        }
+        break;
+      default: out += '\\'; out += c;
+    }
+  }
+  return out;
+}
+
+static int usage_error(const std::string& msg) {
+  std::fprintf(stderr, "isolab vm run: %s\n", msg.c_str());
+  return 2;
+}
+
+int vm_run(const VmRunOptions& o) {
+  if (o.backend != "interp") {
+    if (o.backend == "kvm") return usage_error("--backend kvm is not part of this build yet (issue #8)");
+    return usage_error(fmt::format("--backend '{}': expected interp or kvm", o.backend));
+  }
+  if (!o.paging.empty()) return usage_error("--paging: shadow and nested paging are not part of this build yet (issue #3); the guest walks its own page tables");
+  if (!o.trace.empty()) return usage_error("--trace is not part of this build yet (issue #3)");
+  if (!o.rom.empty()) return usage_error("--rom is not part of this build yet (issue #3)");
+  emulator::MachineConfig cfg;
+  if (!parse_size(o.mem, cfg.ram_bytes)) return usage_error(fmt::format("--mem '{}': expected a size such as 64M", o.mem));
+  if (cfg.ram_bytes < (2u << 20) || cfg.ram_bytes > (3ull << 30))
+    return usage_error(fmt::format("--mem {}: between 2M and 3G", o.mem));
+  uint64_t timeout_ns;
+  if (!parse_duration_ns(o.timeout, timeout_ns))
+    return usage_error(fmt::format("--timeout '{}': expected a duration such as 10s", o.timeout));
+
+  emulator::Machine m(cfg);
+  std::string out_buf;
+  m.on_console = [&](uint8_t b) {
+    std::fputc(b, stdout);
+    if (b == '\n') std::fflush(stdout);
+  };
+  try {
+    std::vector<std::vector<uint8_t>> disks;
+    for (const std::string& d : o.disks) disks.push_back(emulator::read_file(d));
+    if (disks.size() > 2) return usage_error("at most two --disk (primary master and slave)");
+    for (size_t k = 0; k < disks.size(); k++) {
+      if (disks[k].empty() || disks[k].size() % 512 != 0)
+        throw LoadError(fmt::format("{}: {} bytes is not a whole number of 512-byte sectors", o.disks[k], disks[k].size()));
+      m.ata.attach(int(k), disks[k]);
+    }
+    std::string image = o.image;
+    std::string initrd = o.initrd;
+    if (image.empty() && disks.empty()) image = "minios";
+    if (image == "minios") {
+#ifdef ISOLAB_MINIOS_KERNEL
+      image = ISOLAB_MINIOS_KERNEL;
+      if (initrd.empty()) initrd = ISOLAB_MINIOS_INITRD;
+#else
+      return usage_error("this build has no miniOS image; give --image FILE");
+#endif
+    }
+    if (!image.empty()) {
+      std::vector<emulator::Module> mods;
+      if (!initrd.empty()) mods.push_back({emulator::read_file(initrd), initrd});
+      emulator::load_multiboot(m.cpu, emulator::read_file(image), o.cmdline.empty() ? image : image + " " + o.cmdline, mods);
+    } else {
+      emulator::load_boot_sector(m.cpu, disks[0]);
+    }
+  } catch (const LoadError& e) {
+    std::fprintf(stderr, "isolab vm run: %s\n", e.what());
+    return 2;
+  }
+  // Type the input a line at a time, each when the guest is idle waiting
+  // for it, so nothing typed ahead is echoed into a program's output.
+  std::string input = unescape(o.input);
+  size_t typed = 0;
+  m.on_idle = [&]() {
+    if (typed >= input.size()) return false;
+    size_t nl = input.find('\n', typed);
+    size_t end = nl == std::string::npos ? input.size() : nl + 1;
+    m.uart.receive(std::string_view(input).substr(typed, end - typed));
+    typed = end;
+    return true;
+  };
+
+  emulator::MachineStop stop = m.run(timeout_ns);
+  std::fflush(stdout);
+  if (o.stats) {
+    std::fprintf(stderr, "vm.insns %llu\nvm.guest_time_ns %llu\nvm.exits %llu\n",
+                 (unsigned long long)m.cpu.s.insns, (unsigned long long)m.now_ns(), (unsigned long long)m.exits.exits);
+    for (size_t r = 0; r < size_t(emulator::ExitReason::COUNT); r++)
+      if (m.exits.by_reason[r])
+        std::fprintf(stderr, "vm.exits.%s %llu\n", emulator::kExitReasonNames[r], (unsigned long long)m.exits.by_reason[r]);
+  }
+  switch (stop) {
+    case emulator::MachineStop::DebugExit: return int(m.exit_code() & 0xFF);
+    case emulator::MachineStop::Halted: return 0;
+    case emulator::MachineStop::TripleFault:
+      std::fprintf(stderr, "isolab vm run: the guest triple-faulted at %04x:%08x\n", m.cpu.s.seg[cpu::CS].selector, m.cpu.s.eip);
+      return 1;
+    case emulator::MachineStop::Timeout:
+      std::fprintf(stderr, "isolab vm run: timeout after %s of guest time\n", o.timeout.c_str());
+      return 124;
+  }
+  return 1;
+}
+
+}  // namespace isolab::app

@@ -1,0 +1,30 @@
+// `isolab vm run` (DESIGN.md section 7).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace isolab::app {
+
+struct VmRunOptions {
+  std::string image;    // "minios", a multiboot kernel file, or empty to boot the first disk
+  std::string initrd;
+  std::vector<std::string> disks;
+  std::string rom;
+  std::string backend = "interp";
+  std::string mem = "64M";
+  std::string paging;   // empty: the default
+  std::string input;
+  std::string timeout = "60s";
+  std::string trace;
+  std::string cmdline;
+  bool stats = false;   // print instructions, simulated time and exits to stderr at the end
+};
+
+int vm_run(const VmRunOptions& options);
+
+bool parse_size(const std::string& text, uint64_t& out);
+bool parse_duration_ns(const std::string& text, uint64_t& out);
+std::string unescape(const std::string& s);
+
+}  // namespace isolab::app

@@ -1,0 +1,135 @@
+// One PC-compatible virtual machine on the interpreter: guest RAM, the
+// devices of DESIGN.md section 4, interrupt routing, a virtual clock, and the
+// hypervisor's view of the guest as VM exits.
+//
+// The machine is the CPU's Bus (RAM, port I/O and MMIO dispatched to the
+// device that claims the address) and its CpuHooks (privileged events,
+// counted as VM exits by their VT-x names). Simulated time is a function of
+// retired instructions (plus the time skipped while the guest halts), so the
+// same inputs always give the same run. Lesson 1 counts this machine's exits.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cpu/cpu.h"
+#include "emulator/devices/ata.h"
+#include "emulator/devices/debug_exit.h"
+#include "emulator/devices/debugcon.h"
+#include "emulator/devices/ioapic.h"
+#include "emulator/devices/irq_router.h"
+#include "emulator/devices/kbc.h"
+#include "emulator/devices/lapic.h"
+#include "emulator/devices/pic.h"
+#include "emulator/devices/pit.h"
+#include "emulator/devices/rtc.h"
+#include "emulator/devices/uart.h"
+#include "emulator/devices/vga.h"
+#include "emulator/vm_exit.h"
+
+namespace isolab::emulator {
+
+struct MachineConfig {
+  uint64_t ram_bytes = 64ull << 20;
+  // Simulated nanoseconds per retired instruction: a 1 GHz CPU at one
+  // instruction per cycle.
+  uint64_t ns_per_insn = 1;
+  // The RTC's wall clock at power-on (fixed, so runs repeat): 2026-01-01.
+  int64_t rtc_epoch = 1767225600;
+};
+
+// Why Machine::run stopped.
+enum class MachineStop {
+  DebugExit,    // the guest wrote isa-debug-exit: exit_code holds value*2+1
+  Halted,       // HLT with interrupts off, or nothing left that could wake it
+  TripleFault,  // the CPU shut down
+  Timeout,      // the simulated-time budget ran out
+};
+
+class Machine : public cpu::Bus, public cpu::CpuHooks, public cpu::InterruptSource {
+ public:
+  explicit Machine(const MachineConfig& config = {});
+  ~Machine() override;
+  Machine(const Machine&) = delete;
+  Machine& operator=(const Machine&) = delete;
+
+  MachineConfig config;
+  cpu::Cpu cpu;
+  ExitCounters exits;
+
+  // The devices (DESIGN.md section 4).
+  Pic pic;
+  LocalApic lapic;
+  IoApic ioapic;
+  InterruptRouter router;
+  Pit pit;
+  Uart uart;
+  Rtc rtc;
+  Vga vga;
+  Kbc kbc;
+  Ata ata;
+  DebugCon debugcon;
+  DebugExit debug_exit;
+
+  // Serial and port-0xE9 output go here (default: nowhere).
+  std::function<void(uint8_t)> on_console;
+  // Called when the guest is idle (HLT with interrupts on) and the UART has
+  // no input queued: the place to type the next line, as a person types
+  // after the prompt. Return true if it queued input.
+  std::function<bool()> on_idle;
+
+  // Run until the guest exits, stops, or `max_ns` of simulated time pass.
+  MachineStop run(uint64_t max_ns);
+  uint64_t now_ns() const { return cpu.s.insns * config.ns_per_insn + idle_ns_; }
+  uint32_t exit_code() const { return exit_code_; }
+
+  // cpu::Bus
+  uint8_t* ram() override { return ram_.get(); }
+  uint64_t ram_size() const override { return config.ram_bytes; }
+  bool is_ram_page(uint32_t page) const override;
+  uint32_t mmio_read(uint32_t addr, int size) override;
+  void mmio_write(uint32_t addr, int size, uint32_t value) override;
+  uint32_t io_read(uint16_t port, int size) override;
+  void io_write(uint16_t port, int size, uint32_t value) override;
+
+  // cpu::CpuHooks: privileged events become counted VM exits.
+  bool on_exception(cpu::Cpu& c, uint8_t vector, uint32_t error_code, bool has_error) override;
+  void on_hlt(cpu::Cpu& c) override { exits.count(ExitReason::HLT); }
+  void on_cr_write(cpu::Cpu& c, int cr, uint32_t old_value, uint32_t new_value) override { exits.count(ExitReason::CR_ACCESS); }
+  void on_cr_read(cpu::Cpu& c, int cr) override { exits.count(ExitReason::CR_ACCESS); }
+  void on_invlpg(cpu::Cpu& c, uint32_t linear) override { exits.count(ExitReason::INVLPG); }
+  void on_cpuid(cpu::Cpu& c, uint32_t leaf) override { exits.count(ExitReason::CPUID); }
+  void on_msr(cpu::Cpu& c, uint32_t msr, bool write) override {
+    exits.count(write ? ExitReason::MSR_WRITE : ExitReason::MSR_READ);
+  }
+  void on_external_interrupt(cpu::Cpu& c, uint8_t vector) override { exits.count(ExitReason::EXTERNAL_INTERRUPT); }
+  void on_triple_fault(cpu::Cpu& c) override { exits.count(ExitReason::TRIPLE_FAULT); }
+
+  // cpu::InterruptSource: the router's INTR line.
+  bool pending() override { return router.pending(); }
+  uint8_t acknowledge() override { return router.acknowledge(); }
+
+ private:
+  struct PortSlot {
+    Device* device = nullptr;
+  };
+  void attach(Device& d);
+  void advance_devices();
+  uint64_t next_device_event() const;
+
+  std::unique_ptr<uint8_t[]> ram_;
+  std::vector<Device*> devices_;
+  std::vector<PortSlot> ports_;  // 65536 entries: which device decodes each port
+  struct MmioSlot {
+    MmioRange range;
+    Device* device;
+  };
+  std::vector<MmioSlot> mmio_;
+  uint64_t idle_ns_ = 0;
+  bool exit_requested_ = false;
+  uint32_t exit_code_ = 0;
+};
+
+}  // namespace isolab::emulator

@@ -1,0 +1,44 @@
+// forkbomb [SECONDS]: every process forks as fast as it can for SECONDS
+// (default 2), then exits. fork fails with EAGAIN once the process table
+// (or a container's pids.max) is full; the kernel must survive, and the
+// shell works again afterwards. The first process reports what it saw.
+// Lesson: "cgroups: pids.max" and "a VM contains its failures".
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int main(int argc, char **argv) {
+    long long end = now_ms() + (argc > 1 ? atoi(argv[1]) : 2) * 1000LL;
+    pid_t first = getpid();
+    int forks = 0, failures = 0, last_errno = 0;
+    while (now_ms() < end) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            forks = failures = 0;        // a child counts only its own
+            continue;
+        }
+        if (pid > 0) {
+            forks++;
+        } else {
+            failures++;
+            last_errno = errno;
+            sched_yield();
+        }
+    }
+    if (getpid() != first)
+        _exit(0);
+    while (wait(0) > 0)
+        ;
+    printf("forkbomb: %d forks, %d failed (%s)\n", forks, failures,
+           failures ? (last_errno == EAGAIN ? "EAGAIN" : "ENOMEM") : "none");
+    return 0;
+}
