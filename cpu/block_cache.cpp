@@ -24,6 +24,7 @@ bool BlockCache::insert(std::unique_ptr<Block> b) {
 void BlockCache::invalidate_page(uint32_t page) {
   auto it = by_page_.find(page);
   code_pages_[page >> 12] = 0;
+  generation_++;
   if (it == by_page_.end()) return;
   std::vector<uint64_t> keys = std::move(it->second);
   by_page_.erase(it);
@@ -42,6 +43,7 @@ void BlockCache::invalidate_page(uint32_t page) {
 }
 
 void BlockCache::clear() {
+  generation_++;
   for (auto& [k, b] : map_) dead_.push_back(std::move(b));
   map_.clear();
   by_page_.clear();

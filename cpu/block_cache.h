@@ -19,7 +19,20 @@ namespace isolab::cpu {
 
 constexpr int MAX_BLOCK = 32;
 
+struct Block;
+// A chain link: the block that ran after this one last time, from linear
+// address `lin` in `mode` (code size and CPL), valid while the cache's
+// generation is unchanged. Following it skips the lookup between blocks.
+struct BlockLink {
+  uint32_t lin = 1;
+  uint8_t mode = 0xFF;
+  uint64_t generation = 0;
+  Block* to = nullptr;
+};
+
 struct Block {
+  BlockLink links[2];
+  uint8_t next_victim = 0;
   uint64_t key = 0;
   uint32_t phys = 0;         // physical address of the first instruction
   uint32_t last_page = 0;    // physical page of the last byte (may differ if an instruction straddles)
@@ -48,7 +61,13 @@ class BlockCache {
   // collect(), since the one being run may be among them.
   void invalidate_page(uint32_t page);
   bool is_code_page(uint32_t page) const { return code_pages_[page >> 12] != 0; }
+  bool has_dead() const { return !dead_.empty(); }
   void collect() { dead_.clear(); }
+  // Bumped whenever a block dies or a translation may have changed (the
+  // CPU calls bump_generation on TLB flushes): chain links older than it
+  // are not followed.
+  uint64_t generation() const { return generation_; }
+  void bump_generation() { generation_++; }
   void clear();
   size_t size() const { return map_.size(); }
 
@@ -63,6 +82,7 @@ class BlockCache {
   std::vector<uint8_t> code_pages_;  // one byte per 4 KiB page of the 4 GiB space
   std::vector<std::unique_ptr<Block>> dead_;
   std::unique_ptr<FastSlot[]> fast_;
+  uint64_t generation_ = 1;
 };
 
 }  // namespace isolab::cpu

@@ -53,11 +53,13 @@ void Cpu::flush_tlb() {
   for (int u = 0; u < 2; u++)
     for (int i = 0; i < TLB_SIZE; i++) tlb_read_[u][i] = tlb_write_[u][i] = TlbEntry{};
   stats.tlb_flushes++;
+  blocks_->bump_generation();
 }
 
 void Cpu::flush_tlb_page(uint32_t lin) {
   uint32_t idx = (lin >> 12) & (TLB_SIZE - 1);
   for (int u = 0; u < 2; u++) tlb_read_[u][idx] = tlb_write_[u][idx] = TlbEntry{};
+  blocks_->bump_generation();
 }
 
 void Cpu::fill_tlb(uint32_t lin, uint32_t phys, bool write, bool user, bool writable) {
@@ -325,6 +327,44 @@ void Cpu::deliver_pending_interrupt() {
 
 // --- the run loop -----------------------------------------------------------------
 
+// Find (or decode) the block at CS:EIP. May fault (#PF, #GP) on the fetch.
+Block* Cpu::lookup_block() {
+  const uint32_t lin = s.seg[CS].base + s.eip;
+  const bool user = s.cpl == 3;
+  uint32_t phys;
+  const TlbEntry& e = tlb_read_[user][(lin >> 12) & (TLB_SIZE - 1)];
+  if (e.tag == (lin & ~0xFFFu)) phys = uint32_t(e.host - bus.ram()) + (lin & 0xFFF);
+  else phys = translate(lin, mmu::Access::Fetch, user);
+  const bool code32 = s.seg[CS].big();
+  Block* b = blocks_->find(BlockCache::key(phys, code32));
+  if (b && b->last_page != (b->phys & ~0xFFFu)) {
+    // The block's last instruction runs into the next page: make sure
+    // that page still maps where it did when the block was decoded.
+    uint32_t next_phys = translate((lin & ~0xFFFu) + 0x1000, mmu::Access::Fetch, user) & ~0xFFFu;
+    if (next_phys != b->last_page) {
+      blocks_->invalidate_page(b->phys & ~0xFFFu);
+      b = nullptr;
+    }
+  }
+  if (!b) {
+    std::unique_ptr<Block> nb = decode_block(*this, s.eip, phys, code32);
+    b = nb.get();
+    stats.blocks_decoded++;
+    if (blocks_->insert(std::move(nb))) {
+      // A page just became a code page: writes to it must now take the
+      // slow path, so drop the write entries that map straight to it.
+      for (int u = 0; u < 2; u++)
+        for (int i = 0; i < TLB_SIZE; i++) tlb_write_[u][i] = TlbEntry{};
+    }
+  }
+  return b;
+}
+
+// The run loop. Between blocks it does as little as it can: the checks
+// that are rarely needed (stop requests, interrupts, HLT, dead blocks)
+// run only when something set `block_stop_` or `irq_poll_`, and the next
+// block is usually found through the previous block's chain link rather
+// than a lookup.
 StopReason Cpu::run(uint64_t max_insns) {
   const uint64_t end = s.insns + max_insns;
   run_end = end;
@@ -342,67 +382,73 @@ StopReason Cpu::run(uint64_t max_insns) {
       fault_jmp_ = saved;
       return StopReason::TripleFault;
     }
+    block_stop_ = true;
   }
+  prev_block_ = nullptr;
+  irq_poll_ = true;
   StopReason reason = StopReason::Budget;
   while (s.insns < end) {
-    blocks_->collect();
-    block_stop_ = false;
-    if (stop_requested_) {
-      reason = StopReason::Requested;
-      break;
-    }
-    if (triple_fault_) {
-      reason = StopReason::TripleFault;
-      break;
-    }
-    // Interrupts are taken between instructions when IF is set and no
-    // STI / MOV SS shadow holds them off.
-    if (intc && (s.eflags & IF) && s.insns >= s.irq_inhibit_until && intc->pending()) {
-      deliver_pending_interrupt();
-      continue;
-    }
-    if (s.halted) {
-      reason = StopReason::Halted;
-      break;
-    }
-    // Find the block at CS:EIP.
-    uint32_t lin = s.seg[CS].base + s.eip;
-    const bool user = s.cpl == 3;
-    uint32_t phys;
-    const TlbEntry& e = tlb_read_[user][(lin >> 12) & (TLB_SIZE - 1)];
-    if (e.tag == (lin & ~0xFFFu)) phys = uint32_t(e.host - bus.ram()) + (lin & 0xFFF);
-    else phys = translate(lin, mmu::Access::Fetch, user);
-    const bool code32 = s.seg[CS].big();
-    const uint64_t key = BlockCache::key(phys, code32);
-    Block* b = blocks_->find(key);
-    if (b && b->last_page != (b->phys & ~0xFFFu)) {
-      // The block's last instruction runs into the next page: make sure
-      // that page still maps where it did when the block was decoded.
-      uint32_t next_lin = (lin & ~0xFFFu) + 0x1000;
-      uint32_t next_phys = translate(next_lin, mmu::Access::Fetch, user) & ~0xFFFu;
-      if (next_phys != b->last_page) {
-        blocks_->invalidate_page(b->phys & ~0xFFFu);
-        b = nullptr;
+    if (block_stop_ || irq_poll_) {
+      if (block_stop_) prev_block_ = nullptr;
+      block_stop_ = false;
+      if (blocks_->has_dead()) {
+        blocks_->collect();
+        prev_block_ = nullptr;
+      }
+      if (stop_requested_) {
+        reason = StopReason::Requested;
+        break;
+      }
+      // Interrupts are taken between instructions when IF is set and no
+      // STI / MOV SS shadow holds them off. With IF clear nothing can be
+      // taken until an instruction sets it, and those end their block.
+      irq_poll_ = false;
+      if (intc && (s.eflags & IF)) {
+        if (s.insns < s.irq_inhibit_until) {
+          irq_poll_ = true;
+        } else if (intc->pending()) {
+          deliver_pending_interrupt();
+          irq_poll_ = true;
+          prev_block_ = nullptr;
+          continue;
+        }
+      }
+      if (s.halted) {
+        reason = StopReason::Halted;
+        break;
       }
     }
-    if (!b) {
-      std::unique_ptr<Block> nb = decode_block(*this, s.eip, phys, code32);
-      b = nb.get();
-      stats.blocks_decoded++;
-      if (blocks_->insert(std::move(nb))) {
-        // A page just became a code page: writes to it must now take the
-        // slow path, so drop the write entries that map straight to it.
-        for (int u = 0; u < 2; u++)
-          for (int i = 0; i < TLB_SIZE; i++) tlb_write_[u][i] = TlbEntry{};
+    // The next block: through the chain link if it is still good.
+    Block* b = nullptr;
+    const uint32_t lin = s.seg[CS].base + s.eip;
+    const uint8_t mode = uint8_t((s.seg[CS].big() ? 1 : 0) | (s.cpl << 1));
+    if (Block* p = prev_block_) {
+      const uint64_t gen = blocks_->generation();
+      for (BlockLink& l : p->links)
+        if (l.lin == lin && l.mode == mode && l.generation == gen) b = l.to;
+      if (!b) {
+        b = lookup_block();
+        if (b->last_page == (b->phys & ~0xFFFu)) {
+          BlockLink& l = p->links[p->next_victim];
+          p->next_victim ^= 1;
+          l = BlockLink{lin, mode, blocks_->generation(), b};
+        }
       }
+    } else {
+      b = lookup_block();
     }
     // How many of the block's instructions to run: all, unless the budget
     // or an interrupt shadow or single-stepping says fewer.
     uint64_t n = b->count;
     if (end - s.insns < n) n = end - s.insns;
-    if (s.insns < s.irq_inhibit_until && s.irq_inhibit_until - s.insns < n) n = s.irq_inhibit_until - s.insns;
-    const bool single_step = s.eflags & TF;
-    if (single_step) n = 1;
+    bool single_step = false;
+    if (__builtin_expect(s.insns < s.irq_inhibit_until || (s.eflags & TF), 0)) {
+      if (s.insns < s.irq_inhibit_until && s.irq_inhibit_until - s.insns < n) n = s.irq_inhibit_until - s.insns;
+      single_step = s.eflags & TF;
+      if (single_step) n = 1;
+      prev_block_ = nullptr;
+      irq_poll_ = true;
+    }
     const Insn* in = b->insns;
     const Insn* stop = in + n;
     for (; in != stop; ++in) {
@@ -412,6 +458,8 @@ StopReason Cpu::run(uint64_t max_insns) {
       s.insns++;
       if (block_stop_) break;
     }
+    // Only a block run to its end may be chained from.
+    prev_block_ = (in == b->insns + b->count && !block_stop_) ? b : nullptr;
     if (single_step && !block_stop_) {
       // A trap after the instruction (SDM Vol. 3A 17.3.1.4): #DB with DR6.BS.
       s.dr[6] |= 1u << 14;

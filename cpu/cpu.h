@@ -29,6 +29,7 @@
 namespace isolab::cpu {
 
 class BlockCache;
+struct Block;
 
 // Why run() returned.
 enum class StopReason : uint8_t {
@@ -119,14 +120,25 @@ class Cpu {
   // From a hook: end run() once the current instruction completes.
   void request_stop() { stop_requested_ = true; block_stop_ = true; }
   // The interrupt line changed; the CPU looks at intc at the next boundary.
-  void interrupt_line_changed() { block_stop_ = true; }
+  void interrupt_line_changed() { irq_poll_ = true; }
   // Enter protected mode with flat 4 GiB segments at the given ring, for
   // tests, benchmarks and the container kernel (which has no boot code).
   void set_flat_protected_mode(int cpl = 0);
 
   // --- registers ---------------------------------------------------------
   uint32_t& r32(int n) { return s.reg[n]; }
-  uint16_t& r16(int n) { return *reinterpret_cast<uint16_t*>(&s.reg[n]); }
+  // The low 16 bits of a register, readable and assignable. A proxy
+  // rather than a uint16_t& into a uint32_t, which C++'s aliasing rules
+  // do not allow.
+  struct Reg16 {
+    uint32_t& r;
+    operator uint16_t() const { return uint16_t(r); }
+    Reg16& operator=(uint16_t v) {
+      r = (r & 0xFFFF0000u) | v;
+      return *this;
+    }
+  };
+  Reg16 r16(int n) { return Reg16{s.reg[n]}; }
   // AL CL DL BL AH CH DH BH: 0-3 are low bytes, 4-7 the high bytes of 0-3.
   uint8_t& r8(int n) { return reinterpret_cast<uint8_t*>(&s.reg[n & 3])[n >> 2]; }
   // EFLAGS with the lazily computed arithmetic flags filled in.
@@ -266,6 +278,7 @@ class Cpu {
   void fill_tlb(uint32_t lin, uint32_t phys, bool write, bool user, bool writable);
   void handle_fault_unwind();
   void deliver_pending_interrupt();
+  Block* lookup_block();
   void deliver_real(uint8_t vector, uint32_t return_eip);
   void deliver_protected(uint8_t vector, bool has_error, uint32_t error_code, bool software, bool ext,
                          uint32_t return_eip);
@@ -277,6 +290,8 @@ class Cpu {
   std::jmp_buf* fault_jmp_ = nullptr;
   bool stop_requested_ = false;
   bool block_stop_ = false;
+  bool irq_poll_ = true;           // look at the interrupt controller before the next block
+  Block* prev_block_ = nullptr;    // the block just run, whose chain links may be followed
   // The exception being raised (set by fault(), read by the run loop).
   uint8_t pending_vector_ = 0;
   uint32_t pending_error_ = 0;

@@ -94,7 +94,8 @@ inline uint32_t Cpu::flags() {
 }
 
 inline void Cpu::set_flags(uint32_t value, uint32_t mask) {
-  uint32_t f = flags();
+  // Replacing every arithmetic flag needs none of the lazy ones worked out.
+  uint32_t f = (mask & ARITH_FLAGS) == ARITH_FLAGS ? s.eflags : flags();
   s.eflags = (f & ~mask) | (value & mask) | FLAG_1;
   s.lazy.op = FlagOp::Known;
 }
@@ -103,6 +104,17 @@ inline void Cpu::set_flags(uint32_t value, uint32_t mask) {
 // TEST are answered straight from the operands, without building flags.
 inline bool Cpu::cond(int cc) {
   const LazyFlags& l = s.lazy;
+  if (l.op != FlagOp::Known) {
+    // ZF and SF come from the recorded result whatever the operation:
+    // the JNZ closing a DEC-counted loop needs nothing else.
+    switch (cc) {
+      case 0x4: return l.res == 0;
+      case 0x5: return l.res != 0;
+      case 0x8: return l.res & sign_bit(l.size);
+      case 0x9: return !(l.res & sign_bit(l.size));
+      default: break;
+    }
+  }
   if (l.op == FlagOp::Sub) {
     const uint32_t sb = sign_bit(l.size);
     switch (cc) {
@@ -118,6 +130,23 @@ inline bool Cpu::cond(int cc) {
       case 0xF: return (l.a ^ sb) > (l.b ^ sb);               // G
       default: break;
     }
+  }
+  if (l.op == FlagOp::Logic) {
+    // After AND/OR/XOR/TEST: CF = OF = 0, so every condition is about the
+    // result alone.
+    const bool z = l.res == 0, sgn = l.res & sign_bit(l.size);
+    bool r;
+    switch (cc >> 1) {
+      case 0: r = false; break;           // O
+      case 1: r = false; break;           // B
+      case 2: r = z; break;               // E
+      case 3: r = z; break;               // BE
+      case 4: r = sgn; break;             // S
+      case 5: r = !__builtin_parity(l.res & 0xFF); break;  // P
+      case 6: r = sgn; break;             // L: SF != OF, OF = 0
+      default: r = z || sgn; break;       // LE
+    }
+    return (cc & 1) ? !r : r;
   }
   bool r;
   switch (cc >> 1) {

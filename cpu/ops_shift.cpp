@@ -14,15 +14,14 @@ enum ShiftOp { ROL, ROR, RCL, RCR, SHL, SHR, SAL, SAR };
 
 // Compute result and new arithmetic flags of a group-2 operation. Returns
 // false when the count is 0 (no change at all).
-template <int S>
-static bool shift_apply(Cpu& c, int op, uint32_t v, uint32_t count, uint32_t& res, uint32_t& fl, uint32_t& mask) {
+template <int S, int OP>
+static inline bool shift_apply(Cpu& c, uint32_t v, uint32_t count, uint32_t& res, uint32_t& fl, uint32_t& mask) {
   constexpr int bits = 8 * S;
   const uint32_t m = size_mask(S), msb = sign_bit(S);
   count &= 31;
   if (count == 0) return false;
   uint32_t f = 0;
-  bool cf_in = c.cf();
-  switch (op) {
+  switch (OP) {
     case ROL: {
       uint32_t n = count % bits;
       res = ((v << n) | (n ? v >> (bits - n) : 0)) & m;
@@ -41,6 +40,7 @@ static bool shift_apply(Cpu& c, int op, uint32_t v, uint32_t count, uint32_t& re
       break;
     }
     case RCL: {
+      const bool cf_in = c.cf();
       uint32_t n = count % (bits + 1);
       uint64_t wide = (uint64_t(cf_in) << bits) | v;  // bits+1 wide: CF above the operand
       for (uint32_t k = 0; k < n; k++) wide = ((wide << 1) | (wide >> bits)) & ((2ull << bits) - 1);
@@ -52,6 +52,7 @@ static bool shift_apply(Cpu& c, int op, uint32_t v, uint32_t count, uint32_t& re
       break;
     }
     case RCR: {
+      const bool cf_in = c.cf();
       uint32_t n = count % (bits + 1);
       if (bool(v & msb) != cf_in) f |= OF;
       uint64_t wide = (uint64_t(cf_in) << bits) | v;
@@ -97,13 +98,15 @@ static bool shift_apply(Cpu& c, int op, uint32_t v, uint32_t count, uint32_t& re
 
 enum CountFrom { COUNT_IMM, COUNT_ONE, COUNT_CL };
 
-template <int S, int FROM>
+// One handler per operation, operand size and count source, so the
+// operation's code is chosen at decode time, not per execution.
+template <int S, int FROM, int OP>
 static void h_shift(Cpu& c, const Insn& i) {
   uint32_t count = FROM == COUNT_IMM ? i.imm : FROM == COUNT_ONE ? 1 : c.r8(1);
   uint32_t off = i.is_mem ? c.ea(i) : 0;
   uint32_t v = i.is_mem ? c.read_seg(i.seg, off, S) : get_reg<S>(c, i.rm);
   uint32_t res, fl, mask;
-  if (!shift_apply<S>(c, i.reg, v, count, res, fl, mask)) return;
+  if (!shift_apply<S, OP>(c, v, count, res, fl, mask)) return;
   if (i.is_mem) c.write_seg(i.seg, off, S, res);
   else set_reg<S>(c, i.rm, res);
   c.set_flags(fl, mask);
@@ -158,6 +161,16 @@ static void h_shd(Cpu& c, const Insn& i) {
   c.set_flags(f, ARITH_FLAGS);
 }
 
+template <int OP>
+static void def_shift_op(OpEntry* c0, OpEntry* c1, OpEntry* d0, OpEntry* d1, OpEntry* d2, OpEntry* d3) {
+  def_in_group(c0, OP, h_shift<1, COUNT_IMM, OP>, h_shift<1, COUNT_IMM, OP>);
+  def_in_group(c1, OP, h_shift<2, COUNT_IMM, OP>, h_shift<4, COUNT_IMM, OP>);
+  def_in_group(d0, OP, h_shift<1, COUNT_ONE, OP>, h_shift<1, COUNT_ONE, OP>);
+  def_in_group(d1, OP, h_shift<2, COUNT_ONE, OP>, h_shift<4, COUNT_ONE, OP>);
+  def_in_group(d2, OP, h_shift<1, COUNT_CL, OP>, h_shift<1, COUNT_CL, OP>);
+  def_in_group(d3, OP, h_shift<2, COUNT_CL, OP>, h_shift<4, COUNT_CL, OP>);
+}
+
 void register_shift(OpTable& t) {
   OpEntry* c0 = def_group(t, 0xC0, IMM_B);
   OpEntry* c1 = def_group(t, 0xC1, IMM_B);
@@ -165,14 +178,14 @@ void register_shift(OpTable& t) {
   OpEntry* d1 = def_group(t, 0xD1);
   OpEntry* d2 = def_group(t, 0xD2);
   OpEntry* d3 = def_group(t, 0xD3);
-  for (int r = 0; r < 8; r++) {
-    def_in_group(c0, r, h_shift<1, COUNT_IMM>, h_shift<1, COUNT_IMM>);
-    def_in_group(c1, r, h_shift<2, COUNT_IMM>, h_shift<4, COUNT_IMM>);
-    def_in_group(d0, r, h_shift<1, COUNT_ONE>, h_shift<1, COUNT_ONE>);
-    def_in_group(d1, r, h_shift<2, COUNT_ONE>, h_shift<4, COUNT_ONE>);
-    def_in_group(d2, r, h_shift<1, COUNT_CL>, h_shift<1, COUNT_CL>);
-    def_in_group(d3, r, h_shift<2, COUNT_CL>, h_shift<4, COUNT_CL>);
-  }
+  def_shift_op<ROL>(c0, c1, d0, d1, d2, d3);
+  def_shift_op<ROR>(c0, c1, d0, d1, d2, d3);
+  def_shift_op<RCL>(c0, c1, d0, d1, d2, d3);
+  def_shift_op<RCR>(c0, c1, d0, d1, d2, d3);
+  def_shift_op<SHL>(c0, c1, d0, d1, d2, d3);
+  def_shift_op<SHR>(c0, c1, d0, d1, d2, d3);
+  def_shift_op<SAL>(c0, c1, d0, d1, d2, d3);
+  def_shift_op<SAR>(c0, c1, d0, d1, d2, d3);
   def(t, 0x1A4, h_shd<2, false, COUNT_IMM>, h_shd<4, false, COUNT_IMM>, 1, IMM_B);
   def(t, 0x1A5, h_shd<2, false, COUNT_CL>, h_shd<4, false, COUNT_CL>, 1);
   def(t, 0x1AC, h_shd<2, true, COUNT_IMM>, h_shd<4, true, COUNT_IMM>, 1, IMM_B);

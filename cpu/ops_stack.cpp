@@ -79,7 +79,11 @@ static void h_enter(Cpu& c, const Insn& i) {
   uint32_t level = i.imm2 & 31;
   const bool s32 = c.stack32();
   uint32_t sp = push_at(c, c.sp(), get_reg<S>(c, EBP), S);
-  uint32_t frame = sp;
+  // FrameTemp is ESP (or SP, by operand size) after the push: on a 16-bit
+  // stack a 32-bit FrameTemp keeps ESP's upper half (SDM "ENTER": "the
+  // OperandSize attribute determines ... the data being transferred from
+  // SP/ESP into the BP/EBP register"; Bochs agrees).
+  uint32_t frame = (s32 || S == 2) ? sp : (c.r32(ESP) & 0xFFFF0000u) | sp;
   if (level > 0) {
     uint32_t bp = s32 ? c.r32(EBP) : c.r16(EBP);
     for (uint32_t k = 1; k < level; k++) {
