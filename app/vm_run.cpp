@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstdio>
 #include <unistd.h>
 
@@ -47,7 +48,7 @@ bool parse_duration_ns(const std::string& text, uint64_t& out) {
   } catch (...) {
     return false;
   }
-  if (v < 0) return false;
+  if (!std::isfinite(v) || v < 0) return false;
   std::string unit = text.substr(pos);
   double scale;
   if (unit == "" || unit == "s") scale = 1e9;
@@ -55,6 +56,7 @@ bool parse_duration_ns(const std::string& text, uint64_t& out) {
   else if (unit == "us") scale = 1e3;
   else if (unit == "m") scale = 60e9;
   else return false;
+  if (v * scale >= 1e18) return false;  // longer than 30 years of guest time
   out = uint64_t(v * scale);
   return true;
 }
@@ -87,6 +89,21 @@ std::string unescape(const std::string& s) {
   return out;
 }
 
+// "shadow" (the default, also when empty), "nested", or "direct" (no VMM
+// MMU: the CPU walks the guest's tables, for comparison).
+static bool parse_paging(const std::string& text, emulator::PagingMode& out) {
+  if (text.empty()) {
+    out = emulator::PagingMode::Shadow;
+    return true;
+  }
+  for (size_t k = 0; k < emulator::kPagingModeNames.size(); k++)
+    if (text == emulator::kPagingModeNames[k]) {
+      out = emulator::PagingMode(k);
+      return true;
+    }
+  return false;
+}
+
 static int usage_error(const std::string& msg) {
   std::fprintf(stderr, "isolab vm run: %s\n", msg.c_str());
   return 2;
@@ -97,13 +114,14 @@ int vm_run(const VmRunOptions& o) {
     if (o.backend == "kvm") return usage_error("--backend kvm is not part of this build yet (issue #8)");
     return usage_error(fmt::format("--backend '{}': expected interp or kvm", o.backend));
   }
-  if (!o.paging.empty()) return usage_error("--paging: shadow and nested paging are not part of this build yet (issue #3); the guest walks its own page tables");
   if (!o.trace.empty()) return usage_error("--trace is not part of this build yet (issue #3)");
   if (!o.rom.empty()) return usage_error("--rom is not part of this build yet (issue #3)");
   emulator::MachineConfig cfg;
+  if (!parse_paging(o.paging, cfg.paging))
+    return usage_error(fmt::format("--paging '{}': expected shadow, nested or direct", o.paging));
   if (!parse_size(o.mem, cfg.ram_bytes)) return usage_error(fmt::format("--mem '{}': expected a size such as 64M", o.mem));
   if (cfg.ram_bytes < (2u << 20) || cfg.ram_bytes > (3ull << 30))
-    return usage_error(fmt::format("--mem {}: between 2M and 3G", o.mem));
+    return usage_error(fmt::format("--mem {}: guest RAM must be between 2M and 3G", o.mem));
   uint64_t timeout_ns;
   if (!parse_duration_ns(o.timeout, timeout_ns))
     return usage_error(fmt::format("--timeout '{}': expected a duration such as 10s", o.timeout));
@@ -119,8 +137,7 @@ int vm_run(const VmRunOptions& o) {
     for (const std::string& d : o.disks) disks.push_back(emulator::read_file(d));
     if (disks.size() > 2) return usage_error("at most two --disk (primary master and slave)");
     for (size_t k = 0; k < disks.size(); k++) {
-      if (disks[k].empty() || disks[k].size() % 512 != 0)
-        throw LoadError(fmt::format("{}: {} bytes is not a whole number of 512-byte sectors", o.disks[k], disks[k].size()));
+      if (auto problem = emulator::check_disk_image(o.disks[k], disks[k].size())) throw LoadError(*problem);
       m.ata.attach(int(k), disks[k]);
     }
     std::string image = o.image;
@@ -166,6 +183,9 @@ int vm_run(const VmRunOptions& o) {
     for (size_t r = 0; r < size_t(emulator::ExitReason::COUNT); r++)
       if (m.exits.by_reason[r])
         std::fprintf(stderr, "vm.exits.%s %llu\n", emulator::kExitReasonNames[r], (unsigned long long)m.exits.by_reason[r]);
+    const mmu::MmuCounters mmu = m.mmu_counters();
+    for (const mmu::MmuCounterField& f : mmu::kMmuCounterFields)
+      std::fprintf(stderr, "vm.mmu.%s %llu\n", f.name, (unsigned long long)(mmu.*f.field));
   }
   switch (stop) {
     case emulator::MachineStop::DebugExit: return int(m.exit_code() & 0xFF);

@@ -13,7 +13,7 @@ struct VmRunOptions {
   std::string rom;
   std::string backend = "interp";
   std::string mem = "64M";
-  std::string paging;   // empty: the default
+  std::string paging;   // shadow (the default when empty), nested or direct
   std::string input;
   std::string timeout = "60s";
   std::string trace;

@@ -46,8 +46,10 @@ void BlockCache::clear() {
   generation_++;
   for (auto& [k, b] : map_) dead_.push_back(std::move(b));
   map_.clear();
+  // Only pages that hold blocks are marked: unmark those, rather than
+  // rewriting the whole megabyte of marks.
+  for (auto& [page, keys] : by_page_) code_pages_[page >> 12] = 0;
   by_page_.clear();
-  std::fill(code_pages_.begin(), code_pages_.end(), 0);
   for (size_t i = 0; i < FAST_SIZE; i++) fast_[i] = FastSlot{};
 }
 

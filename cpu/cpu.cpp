@@ -284,14 +284,19 @@ void Cpu::fault(uint8_t vector) {
 // (SDM Vol. 3A table 6-4).
 static bool contributory(uint8_t v) { return v == DE || (v >= TS && v <= GP); }
 
-// A fault unwound to the run loop. Deliver it, turning a fault during
-// delivery into #DF, and a fault while delivering #DF into shutdown.
+// A fault unwound to the run loop. Deliver it, turning a fault while
+// delivering an exception into #DF where table 6-5 says so, and a fault
+// while delivering #DF into shutdown. A fault while delivering an external
+// interrupt or INT n is simply the new exception.
 void Cpu::handle_fault_unwind() {
   uint8_t v = pending_vector_;
   uint32_t err = pending_error_;
   bool has_err = pending_has_error_;
   stats.exceptions++;
-  if (delivering_) {
+  // Every delivered event costs one unit of simulated time, so a guest
+  // that faults forever still uses up its budget and cannot hang the host.
+  s.insns++;
+  if (delivering_ && delivering_exception_) {
     uint8_t first = delivering_vector_;
     if (first == DF_) {
       triple_fault_ = true;
@@ -309,17 +314,20 @@ void Cpu::handle_fault_unwind() {
     return;
   }
   delivering_ = true;
+  delivering_exception_ = true;
   delivering_vector_ = v;
   deliver(v, has_err, err, false, true);
-  delivering_ = false;
+  delivering_ = delivering_exception_ = false;
 }
 
 void Cpu::deliver_pending_interrupt() {
   uint8_t vector = intc->acknowledge();
   stats.interrupts++;
+  s.insns++;
   s.halted = false;
   if (hooks) hooks->on_external_interrupt(*this, vector);
   delivering_ = true;
+  delivering_exception_ = false;
   delivering_vector_ = vector;
   deliver(vector, false, 0, false, true);
   delivering_ = false;
@@ -377,7 +385,7 @@ StopReason Cpu::run(uint64_t max_insns) {
     // still its address. Deliver the exception and carry on.
     handle_fault_unwind();
     if (triple_fault_) {
-      delivering_ = false;
+      delivering_ = delivering_exception_ = false;
       if (hooks) hooks->on_triple_fault(*this);
       fault_jmp_ = saved;
       return StopReason::TripleFault;
@@ -456,17 +464,21 @@ StopReason Cpu::run(uint64_t max_insns) {
       in->fn(*this, *in);
       s.eip = next_eip;
       s.insns++;
-      if (block_stop_) break;
+      if (block_stop_) {
+        ++in;  // `in` counts the instructions that completed
+        break;
+      }
     }
     // Only a block run to its end may be chained from.
     prev_block_ = (in == b->insns + b->count && !block_stop_) ? b : nullptr;
-    if (single_step && !block_stop_) {
-      // A trap after the instruction (SDM Vol. 3A 17.3.1.4): #DB with DR6.BS.
+    if (single_step && in != b->insns) {
+      // The instruction completed with TF set: a trap after it (SDM Vol. 3A
+      // 17.3.1.4), #DB with DR6.BS, whether or not it ended the block.
       s.dr[6] |= 1u << 14;
-      delivering_ = true;
+      delivering_ = delivering_exception_ = true;
       delivering_vector_ = DB;
       deliver(DB, false, 0, false, true);
-      delivering_ = false;
+      delivering_ = delivering_exception_ = false;
     }
   }
   if (stop_requested_) reason = StopReason::Requested;

@@ -120,7 +120,12 @@ class Cpu {
   // From a hook: end run() once the current instruction completes.
   void request_stop() { stop_requested_ = true; block_stop_ = true; }
   // The interrupt line changed; the CPU looks at intc at the next boundary.
-  void interrupt_line_changed() { irq_poll_ = true; }
+  // Ending the block here makes the interrupt arrive right after the
+  // instruction that raised it, however run() calls are sliced.
+  void interrupt_line_changed() {
+    irq_poll_ = true;
+    block_stop_ = true;
+  }
   // Enter protected mode with flat 4 GiB segments at the given ring, for
   // tests, benchmarks and the container kernel (which has no boot code).
   void set_flat_protected_mode(int cpl = 0);
@@ -297,7 +302,8 @@ class Cpu {
   uint32_t pending_error_ = 0;
   bool pending_has_error_ = false;
   // Double-fault bookkeeping (SDM Vol. 3A table 6-5).
-  bool delivering_ = false;
+  bool delivering_ = false;            // an event is being delivered through the IDT
+  bool delivering_exception_ = false;  // ... and it is an exception (not an interrupt)
   uint8_t delivering_vector_ = 0;
   bool triple_fault_ = false;
 };

@@ -31,6 +31,11 @@ uint16_t le16(const std::vector<uint8_t>& b, size_t off) {
 constexpr uint32_t MULTIBOOT_MAGIC = 0x1BADB002, MULTIBOOT_BOOTLOADER_MAGIC = 0x2BADB002;
 constexpr uint32_t INFO_ADDR = 0x9000;  // the information structure, below the EBDA
 constexpr uint32_t MMAP_ADDR = 0x9100, CMDLINE_ADDR = 0x9400, MODS_ADDR = 0x9800, MODSTR_ADDR = 0x9A00;
+constexpr uint32_t LOADER_NAME_ADDR = 0x9F00;
+// What QEMU reports: 639 KiB below the EBDA, and "the first BIOS hard
+// disk, whole disk" as the boot device (hw/i386/multiboot.c).
+constexpr uint32_t MEM_LOWER_KIB = 639, BOOT_DEVICE = 0x8000FFFF;
+constexpr char LOADER_NAME[] = "isolab";
 
 struct Ram {
   cpu::Bus& bus;
@@ -96,6 +101,7 @@ MultibootInfo load_multiboot(cpu::Cpu& cpu, const std::vector<uint8_t>& image, c
   if (!loaded) throw LoadError("kernel ELF has no loadable segment");
 
   // Modules: page-aligned after the kernel, each with its string.
+  if (modules.size() > 32) throw LoadError(fmt::format("{} modules: at most 32", modules.size()));
   uint32_t next = (info.kernel_end + 0xFFF) & ~0xFFFu;
   uint32_t str = MODSTR_ADDR;
   for (size_t m = 0; m < modules.size(); m++) {
@@ -114,7 +120,6 @@ MultibootInfo load_multiboot(cpu::Cpu& cpu, const std::vector<uint8_t>& image, c
     str += uint32_t(mod.cmdline.size() + 1);
     next = (end + 0xFFF) & ~0xFFFu;
   }
-  if (modules.size() > 32) throw LoadError("more than 32 modules");
 
   // The memory map (multiboot flag 6): conventional memory, the EBDA and
   // BIOS area as reserved, then everything from 1 MiB.
@@ -135,18 +140,24 @@ MultibootInfo load_multiboot(cpu::Cpu& cpu, const std::vector<uint8_t>& image, c
   if (cmdline.size() + 1 > MODS_ADDR - CMDLINE_ADDR) throw LoadError("kernel command line is too long");
   ram.write(CMDLINE_ADDR, cmdline.c_str(), cmdline.size() + 1);
 
-  // The information structure (multiboot spec 3.3).
+  ram.write(LOADER_NAME_ADDR, LOADER_NAME, sizeof LOADER_NAME);
+
+  // The information structure (multiboot spec 3.3), with the fields QEMU
+  // fills: memory, boot device, command line, modules (even none), memory
+  // map and boot loader name.
   std::vector<uint8_t> mbi(88, 0);
   auto put = [&](size_t off, uint32_t v) { std::memcpy(mbi.data() + off, &v, 4); };
-  uint32_t flags = 0x1 | 0x4 | 0x40 | (modules.empty() ? 0 : 0x8);
+  uint32_t flags = 0x1 | 0x2 | 0x4 | 0x8 | 0x40 | 0x200;
   put(0, flags);
-  put(4, 640);                                            // mem_lower, KiB
+  put(4, MEM_LOWER_KIB);                                  // mem_lower, KiB
   put(8, uint32_t((ram_size - 0x100000) / 1024));         // mem_upper, KiB above 1 MiB
+  put(12, BOOT_DEVICE);
   put(16, CMDLINE_ADDR);
   put(20, uint32_t(modules.size()));
   put(24, MODS_ADDR);
   put(44, mm - MMAP_ADDR);
   put(48, MMAP_ADDR);
+  put(64, LOADER_NAME_ADDR);
   ram.write(INFO_ADDR, mbi.data(), mbi.size());
   info.info_addr = INFO_ADDR;
 

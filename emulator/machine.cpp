@@ -39,6 +39,7 @@ Machine::Machine(const MachineConfig& cfg)
   cpu.reset();
   cpu.hooks = this;
   cpu.intc = this;
+  if (config.paging != PagingMode::Direct) cpu.translator = this;
 }
 
 Machine::~Machine() = default;
@@ -97,12 +98,80 @@ void Machine::io_write(uint16_t port, int size, uint32_t value) {
   cpu.interrupt_line_changed();
 }
 
+// --- VM exits -----------------------------------------------------------------------
+
 bool Machine::on_exception(cpu::Cpu& c, uint8_t vector, uint32_t error_code, bool has_error) {
-  // With the guest walking its own page tables no exception needs the
-  // VMM; each is still an exit a student can count. The guest's IDT
+  // A #PF under shadow paging left the guest when the shadow tables refused
+  // the access (translate) and is being reflected now: no second exit.
+  // Under nested paging the guest's #PF never leaves it. Every other
+  // exception is still an exit a student can count; the guest's IDT
   // handles it (return false).
-  exits.count(ExitReason::EXCEPTION_NMI);
+  if (vector != cpu::PF_ || config.paging == PagingMode::Direct) exits.count(ExitReason::EXCEPTION_NMI);
   return false;
+}
+
+// CR0 and CR4 writes always exit (VT-x's guest/host masks); CR3 loads only
+// when the VMM must switch shadow roots. CR0 and CR4 reads never exit (VT-x
+// read shadows) and CR2 is the guest's own.
+void Machine::on_cr_write(cpu::Cpu& c, int cr, uint32_t old_value, uint32_t new_value) {
+  if (cr == 2 || (cr == 3 && config.paging == PagingMode::Nested)) return;
+  exits.count(ExitReason::CR_ACCESS);
+  if (config.paging != PagingMode::Shadow) return;
+  const uint32_t changed = old_value ^ new_value;
+  if (cr == 3) shadow.load_cr3(c.s);
+  else if ((cr == 0 && (changed & (cpu::CR0_PG | cpu::CR0_WP))) || (cr == 4 && (changed & cpu::CR4_PSE)))
+    shadow.paging_mode_changed();
+}
+
+void Machine::on_cr_read(cpu::Cpu& c, int cr) {
+  if (cr == 3 && config.paging != PagingMode::Nested) exits.count(ExitReason::CR_ACCESS);
+}
+
+void Machine::on_invlpg(cpu::Cpu& c, uint32_t linear) {
+  if (config.paging == PagingMode::Nested) return;
+  exits.count(ExitReason::INVLPG);
+  if (config.paging == PagingMode::Shadow) shadow.invlpg(linear);
+}
+
+// A write to a guest page table the shadow MMU write-protects: on hardware
+// a #PF on the read-only shadow entry, after which the VMM emulates the write.
+void Machine::on_watched_write(cpu::Cpu& c, uint32_t phys, int size) {
+  if (config.paging != PagingMode::Shadow) return;
+  exits.count(ExitReason::EXCEPTION_NMI);
+  shadow.guest_write(phys, size);
+}
+
+// --- the VMM's MMU --------------------------------------------------------------------
+
+mmu::Translation Machine::translate(const cpu::CpuState& s, uint32_t linear, mmu::Access access, bool user) {
+  switch (config.paging) {
+    case PagingMode::Shadow: {
+      mmu::Translation t = shadow.walk_shadow(s, linear, access, user);
+      if (t.ok) return t;
+      // The shadow tables refuse the access: a #PF, which the VMM intercepts.
+      exits.count(ExitReason::EXCEPTION_NMI);
+      return shadow.page_fault(s, linear, access, user);
+    }
+    case PagingMode::Nested: {
+      mmu::Translation t;
+      while (!nested.walk_2d(s, linear, access, user, t)) {
+        exits.count(ExitReason::EPT_VIOLATION);
+        nested.map_page(nested.violation_gpa());
+      }
+      return t;
+    }
+    case PagingMode::Direct: break;
+  }
+  return mmu::walk(*this, s.cr0, s.cr3, s.cr4, linear, access, user);
+}
+
+mmu::MmuCounters Machine::mmu_counters() const {
+  switch (config.paging) {
+    case PagingMode::Shadow: return shadow.counters;
+    case PagingMode::Nested: return nested.counters;
+    case PagingMode::Direct: break;
+  }
+  return {};
 }
 
 // --- time ---------------------------------------------------------------------------

@@ -7,7 +7,16 @@
 // counted as VM exits by their VT-x names). Simulated time is a function of
 // retired instructions (plus the time skipped while the guest halts), so the
 // same inputs always give the same run. Lesson 1 counts this machine's exits.
+//
+// With paging on, the machine is also the CPU's Translator: the VMM's MMU
+// sits between the guest and memory in one of three paging modes
+// (DESIGN.md section 4). Which events leave the guest follows what VT-x
+// intercepts in each mode: under shadow paging, #PF (hidden or the guest's
+// own, EXCEPTION_NMI), CR3 loads and reads (CR_ACCESS) and INVLPG; under
+// nested paging none of these, and an EPT violation when the host tables
+// lack a page. Lesson 2 compares the two.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -15,6 +24,8 @@
 #include <vector>
 
 #include "cpu/cpu.h"
+#include "mmu/nested.h"
+#include "mmu/shadow.h"
 #include "emulator/devices/ata.h"
 #include "emulator/devices/debug_exit.h"
 #include "emulator/devices/debugcon.h"
@@ -31,8 +42,18 @@
 
 namespace isolab::emulator {
 
+// How the VMM virtualizes the guest's paging.
+enum class PagingMode : uint8_t {
+  Shadow,  // shadow page tables kept by the VMM (mmu/shadow.h): the default
+  Nested,  // a 2-D walk through the guest's tables and host tables (mmu/nested.h)
+  Direct,  // no VMM MMU: the CPU walks the guest's tables (for comparison)
+};
+constexpr std::array<const char*, 3> kPagingModeNames = {"shadow", "nested", "direct"};
+inline const char* paging_mode_name(PagingMode m) { return kPagingModeNames[size_t(m)]; }
+
 struct MachineConfig {
   uint64_t ram_bytes = 64ull << 20;
+  PagingMode paging = PagingMode::Shadow;
   // Simulated nanoseconds per retired instruction: a 1 GHz CPU at one
   // instruction per cycle.
   uint64_t ns_per_insn = 1;
@@ -48,7 +69,7 @@ enum class MachineStop {
   Timeout,      // the simulated-time budget ran out
 };
 
-class Machine : public cpu::Bus, public cpu::CpuHooks, public cpu::InterruptSource {
+class Machine : public cpu::Bus, public cpu::CpuHooks, public cpu::InterruptSource, public mmu::Translator {
  public:
   explicit Machine(const MachineConfig& config = {});
   ~Machine() override;
@@ -73,6 +94,25 @@ class Machine : public cpu::Bus, public cpu::CpuHooks, public cpu::InterruptSour
   DebugCon debugcon;
   DebugExit debug_exit;
 
+ private:
+  // The shadow MMU's handle on the CPU: write-protection and TLB flushes.
+  struct CpuLink : mmu::CpuControl {
+    cpu::Cpu& cpu;
+    explicit CpuLink(cpu::Cpu& c) : cpu(c) {}
+    void watch_page(uint32_t page) override { cpu.watch_page(page); }
+    void unwatch_page(uint32_t page) override { cpu.unwatch_page(page); }
+    void flush_tlb_page(uint32_t linear) override { cpu.flush_tlb_page(linear); }
+    void flush_tlb() override { cpu.flush_tlb(); }
+  };
+  CpuLink cpu_link_{cpu};
+
+ public:
+  // The VMM's MMU: the one config.paging names is in use.
+  mmu::ShadowMmu shadow{*this, cpu_link_};
+  mmu::NestedMmu nested{*this};
+  // Its counters (KVM's names); all zero under Direct.
+  mmu::MmuCounters mmu_counters() const;
+
   // Serial and port-0xE9 output go here (default: nowhere).
   std::function<void(uint8_t)> on_console;
   // Called when the guest is idle (HLT with interrupts on) and the UART has
@@ -83,6 +123,10 @@ class Machine : public cpu::Bus, public cpu::CpuHooks, public cpu::InterruptSour
   // Run until the guest exits, stops, or `max_ns` of simulated time pass.
   MachineStop run(uint64_t max_ns);
   uint64_t now_ns() const { return cpu.s.insns * config.ns_per_insn + idle_ns_; }
+  // Simulated time spent idle (skipped while the guest halted); snapshots
+  // save and restore it with the CPU state.
+  uint64_t idle_ns() const { return idle_ns_; }
+  void set_idle_ns(uint64_t ns) { idle_ns_ = ns; }
   uint32_t exit_code() const { return exit_code_; }
 
   // cpu::Bus
@@ -97,15 +141,19 @@ class Machine : public cpu::Bus, public cpu::CpuHooks, public cpu::InterruptSour
   // cpu::CpuHooks: privileged events become counted VM exits.
   bool on_exception(cpu::Cpu& c, uint8_t vector, uint32_t error_code, bool has_error) override;
   void on_hlt(cpu::Cpu& c) override { exits.count(ExitReason::HLT); }
-  void on_cr_write(cpu::Cpu& c, int cr, uint32_t old_value, uint32_t new_value) override { exits.count(ExitReason::CR_ACCESS); }
-  void on_cr_read(cpu::Cpu& c, int cr) override { exits.count(ExitReason::CR_ACCESS); }
-  void on_invlpg(cpu::Cpu& c, uint32_t linear) override { exits.count(ExitReason::INVLPG); }
+  void on_cr_write(cpu::Cpu& c, int cr, uint32_t old_value, uint32_t new_value) override;
+  void on_cr_read(cpu::Cpu& c, int cr) override;
+  void on_invlpg(cpu::Cpu& c, uint32_t linear) override;
+  void on_watched_write(cpu::Cpu& c, uint32_t phys, int size) override;
   void on_cpuid(cpu::Cpu& c, uint32_t leaf) override { exits.count(ExitReason::CPUID); }
   void on_msr(cpu::Cpu& c, uint32_t msr, bool write) override {
     exits.count(write ? ExitReason::MSR_WRITE : ExitReason::MSR_READ);
   }
   void on_external_interrupt(cpu::Cpu& c, uint8_t vector) override { exits.count(ExitReason::EXTERNAL_INTERRUPT); }
   void on_triple_fault(cpu::Cpu& c) override { exits.count(ExitReason::TRIPLE_FAULT); }
+
+  // mmu::Translator: a soft-TLB miss with paging on.
+  mmu::Translation translate(const cpu::CpuState& s, uint32_t linear, mmu::Access access, bool user) override;
 
   // cpu::InterruptSource: the router's INTR line.
   bool pending() override { return router.pending(); }

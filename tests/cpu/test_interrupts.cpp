@@ -108,3 +108,33 @@ TEST_CASE("interrupts: HLT with IF=1 waits, and an interrupt wakes the CPU") {
   CHECK(g.line.acks == 1);
   CHECK(g.stack16(0) == 0x1002);  // returns after the HLT
 }
+
+TEST_CASE("interrupts: a guest whose #UD handler is itself #UD still uses up its budget") {
+  RealGuest g;
+  // IVT[6] -> 0000:3000, where another UD2 waits.
+  g.bus.ram()[6 * 4 + 0] = 0x00;
+  g.bus.ram()[6 * 4 + 1] = 0x30;
+  g.bus.ram()[6 * 4 + 2] = 0x00;
+  g.bus.ram()[6 * 4 + 3] = 0x00;
+  g.bus.ram()[0x3000] = 0x0F;
+  g.bus.ram()[0x3001] = 0x0B;
+  g.code({0x0F, 0x0B});
+  g.cpu.s.reg[ESP] = 0x7000;
+  CHECK(g.cpu.run(1000) == StopReason::Budget);
+  CHECK(g.cpu.stats.exceptions >= 100);
+}
+
+TEST_CASE("interrupts: single-stepping traps after an instruction that ends its block") {
+  RealGuest g;
+  // IVT[1] -> 0000:2000 (HLT). TF set; CLI ends its decoded block.
+  g.bus.ram()[1 * 4 + 0] = 0x00;
+  g.bus.ram()[1 * 4 + 1] = 0x20;
+  g.bus.ram()[1 * 4 + 2] = 0x00;
+  g.bus.ram()[1 * 4 + 3] = 0x00;
+  g.code({0xFA, 0x90});  // cli ; nop
+  g.cpu.s.eflags |= TF;
+  g.cpu.run(1);
+  CHECK(g.cpu.s.eip == 0x2000);    // in the #DB handler
+  CHECK(g.stack16(0) == 0x1001);   // returning after the CLI
+  CHECK((g.cpu.s.dr[6] & (1u << 14)) != 0);
+}

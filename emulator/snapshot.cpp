@@ -1,0 +1,180 @@
+// Snapshots and clones. See snapshot.h.
+#include "emulator/snapshot.h"
+
+#include "cpu/block_cache.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <type_traits>
+
+namespace isolab::emulator {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// cpu.bin starts with this, then sizeof(CpuState): a snapshot from a build
+// whose CPU state differs is refused rather than misread.
+constexpr uint32_t kCpuMagic = 0x49534331;  // "ISC1"
+static_assert(std::is_trivially_copyable_v<cpu::CpuState>);
+static_assert(std::is_trivially_copyable_v<ExitCounters>);
+
+void write_file(const fs::path& p, const void* data, size_t len) {
+  std::ofstream f(p, std::ios::binary | std::ios::trunc);
+  if (!f) throw SnapshotError(fmt::format("{}: cannot write", p.string()));
+  f.write(static_cast<const char*>(data), std::streamsize(len));
+  if (!f) throw SnapshotError(fmt::format("{}: write failed", p.string()));
+}
+
+std::vector<uint8_t> read_all(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  if (!f) throw SnapshotError(fmt::format("{}: missing from the snapshot", p.string()));
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
+}
+
+struct MachineBlob {
+  uint64_t idle_ns;
+  ExitCounters exits;
+};
+
+// Copy the state (not the configuration) of `from` into `to`.
+void copy_state(const Machine& from, Machine& to) {
+  std::memcpy(to.ram(), const_cast<Machine&>(from).ram(), from.config.ram_bytes);
+  to.cpu.s = from.cpu.s;
+  to.set_idle_ns(from.idle_ns());
+  to.exits = from.exits;
+  for (int unit = 0; unit < 2; unit++)
+    if (from.ata.present(unit)) to.ata.attach(unit, from.ata.disk(unit));
+}
+
+std::vector<Device*> devices_of(Machine& m) {
+  return {&m.pic, &m.pit, &m.uart, &m.rtc, &m.vga, &m.kbc, &m.ata, &m.debugcon, &m.debug_exit, &m.lapic, &m.ioapic};
+}
+
+// After the state changed under the CPU: drop every cache built from the
+// old state.
+void forget_caches(Machine& m) {
+  m.cpu.flush_tlb();
+  m.cpu.block_cache().clear();
+}
+
+}  // namespace
+
+void save_snapshot(const Machine& cm, const std::string& folder) {
+  Machine& m = const_cast<Machine&>(cm);  // Device::save is const; the device list is not
+  fs::path dir(folder);
+  std::error_code ec;
+  fs::create_directories(dir / "devices", ec);
+  if (ec) throw SnapshotError(fmt::format("{}: cannot create: {}", (dir / "devices").string(), ec.message()));
+
+  std::ostringstream cfg;
+  cfg << "ram_bytes = " << m.config.ram_bytes << "\n"
+      << "ns_per_insn = " << m.config.ns_per_insn << "\n"
+      << "rtc_epoch = " << m.config.rtc_epoch << "\n";
+  std::string text = cfg.str();
+  write_file(dir / "config", text.data(), text.size());
+  write_file(dir / "ram.bin", m.ram(), m.config.ram_bytes);
+
+  std::vector<uint8_t> cpu(8 + sizeof(cpu::CpuState));
+  uint32_t magic = kCpuMagic, size = sizeof(cpu::CpuState);
+  std::memcpy(cpu.data(), &magic, 4);
+  std::memcpy(cpu.data() + 4, &size, 4);
+  std::memcpy(cpu.data() + 8, &m.cpu.s, sizeof(cpu::CpuState));
+  write_file(dir / "cpu.bin", cpu.data(), cpu.size());
+
+  MachineBlob blob{m.idle_ns(), m.exits};
+  write_file(dir / "machine.bin", &blob, sizeof blob);
+
+  for (Device* d : devices_of(m)) {
+    std::vector<uint8_t> bytes = d->save();
+    write_file(dir / "devices" / (std::string(d->name()) + ".bin"), bytes.data(), bytes.size());
+  }
+  for (int unit = 0; unit < 2; unit++) {
+    fs::path p = dir / fmt::format("disk{}.img", unit);
+    if (m.ata.present(unit)) write_file(p, m.ata.disk(unit).data(), m.ata.disk(unit).size());
+    else fs::remove(p, ec);
+  }
+}
+
+std::unique_ptr<Machine> restore_snapshot(const std::string& folder) {
+  fs::path dir(folder);
+  if (!fs::is_directory(dir)) throw SnapshotError(fmt::format("{}: not a snapshot folder", folder));
+
+  // config: key = value lines
+  std::vector<uint8_t> cfg_bytes = read_all(dir / "config");
+  std::istringstream cfg(std::string(cfg_bytes.begin(), cfg_bytes.end()));
+  std::map<std::string, std::string> kv;
+  std::string line;
+  int lineno = 0;
+  while (std::getline(cfg, line)) {
+    lineno++;
+    if (line.empty()) continue;
+    size_t eq = line.find(" = ");
+    if (eq == std::string::npos)
+      throw SnapshotError(fmt::format("{}:{}: expected 'key = value'", (dir / "config").string(), lineno));
+    kv[line.substr(0, eq)] = line.substr(eq + 3);
+  }
+  MachineConfig config;
+  try {
+    config.ram_bytes = std::stoull(kv.at("ram_bytes"));
+    config.ns_per_insn = std::stoull(kv.at("ns_per_insn"));
+    config.rtc_epoch = std::stoll(kv.at("rtc_epoch"));
+  } catch (const std::exception&) {
+    throw SnapshotError(fmt::format("{}: needs ram_bytes, ns_per_insn and rtc_epoch as numbers", (dir / "config").string()));
+  }
+  if (config.ram_bytes < (1u << 20) || config.ram_bytes > (3ull << 30) || config.ns_per_insn == 0)
+    throw SnapshotError(fmt::format("{}: ram_bytes or ns_per_insn out of range", (dir / "config").string()));
+
+  auto m = std::make_unique<Machine>(config);
+  std::vector<uint8_t> ram = read_all(dir / "ram.bin");
+  if (ram.size() != config.ram_bytes)
+    throw SnapshotError(fmt::format("{}: {} bytes, config says {}", (dir / "ram.bin").string(), ram.size(), config.ram_bytes));
+  std::memcpy(m->ram(), ram.data(), ram.size());
+
+  std::vector<uint8_t> cpu = read_all(dir / "cpu.bin");
+  uint32_t magic = 0, size = 0;
+  if (cpu.size() >= 8) {
+    std::memcpy(&magic, cpu.data(), 4);
+    std::memcpy(&size, cpu.data() + 4, 4);
+  }
+  if (magic != kCpuMagic || size != sizeof(cpu::CpuState) || cpu.size() != 8 + sizeof(cpu::CpuState))
+    throw SnapshotError(fmt::format("{}: not a CPU state of this isolab version", (dir / "cpu.bin").string()));
+  std::memcpy(&m->cpu.s, cpu.data() + 8, sizeof(cpu::CpuState));
+
+  std::vector<uint8_t> mb = read_all(dir / "machine.bin");
+  if (mb.size() != sizeof(MachineBlob))
+    throw SnapshotError(fmt::format("{}: wrong size", (dir / "machine.bin").string()));
+  MachineBlob blob;
+  std::memcpy(&blob, mb.data(), sizeof blob);
+  m->set_idle_ns(blob.idle_ns);
+  m->exits = blob.exits;
+
+  for (int unit = 0; unit < 2; unit++) {
+    fs::path p = dir / fmt::format("disk{}.img", unit);
+    if (fs::exists(p)) m->ata.attach(unit, read_all(p));
+  }
+  for (Device* d : devices_of(*m)) {
+    fs::path p = dir / "devices" / (std::string(d->name()) + ".bin");
+    std::vector<uint8_t> bytes = read_all(p);
+    if (!d->restore(bytes)) throw SnapshotError(fmt::format("{}: does not fit the {} device", p.string(), d->name()));
+  }
+  forget_caches(*m);
+  return m;
+}
+
+std::unique_ptr<Machine> clone_machine(const Machine& cm) {
+  Machine& src = const_cast<Machine&>(cm);
+  auto m = std::make_unique<Machine>(src.config);
+  copy_state(src, *m);
+  std::vector<Device*> from = devices_of(src), to = devices_of(*m);
+  for (size_t k = 0; k < from.size(); k++) to[k]->restore(from[k]->save());
+  forget_caches(*m);
+  return m;
+}
+
+}  // namespace isolab::emulator
