@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
   vm_run->add_option("--rom", vmo.rom, "a ROM image mapped at the reset vector");
   vm_run->add_option("--backend", vmo.backend, "interp (default) or kvm");
   vm_run->add_option("--mem", vmo.mem, "guest RAM, e.g. 64M (default)");
-  vm_run->add_option("--paging", vmo.paging, "shadow or nested");
+  vm_run->add_option("--paging", vmo.paging, "how the VMM virtualizes paging: shadow (default), nested, or direct (the guest's own tables, for comparison)");
   vm_run->add_option("--input", vmo.input, "text typed into the serial console (\\n for Enter)");
   vm_run->add_option("--timeout", vmo.timeout, "guest-time limit, e.g. 10s (default 60s); exit 124 when reached");
   vm_run->add_option("--trace", vmo.trace, "write every event as JSON lines to FILE");

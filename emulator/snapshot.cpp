@@ -59,6 +59,9 @@ std::vector<Device*> devices_of(Machine& m) {
 // After the state changed under the CPU: drop every cache built from the
 // old state.
 void forget_caches(Machine& m) {
+  // The nested MMU's host tables only map guest RAM that exists in both
+  // machines alike, so they stay valid; the shadow tables do not.
+  m.shadow.reset();
   m.cpu.flush_tlb();
   m.cpu.block_cache().clear();
 }
@@ -75,7 +78,8 @@ void save_snapshot(const Machine& cm, const std::string& folder) {
   std::ostringstream cfg;
   cfg << "ram_bytes = " << m.config.ram_bytes << "\n"
       << "ns_per_insn = " << m.config.ns_per_insn << "\n"
-      << "rtc_epoch = " << m.config.rtc_epoch << "\n";
+      << "rtc_epoch = " << m.config.rtc_epoch << "\n"
+      << "paging = " << paging_mode_name(m.config.paging) << "\n";
   std::string text = cfg.str();
   write_file(dir / "config", text.data(), text.size());
   write_file(dir / "ram.bin", m.ram(), m.config.ram_bytes);
@@ -127,6 +131,14 @@ std::unique_ptr<Machine> restore_snapshot(const std::string& folder) {
   } catch (const std::exception&) {
     throw SnapshotError(fmt::format("{}: needs ram_bytes, ns_per_insn and rtc_epoch as numbers", (dir / "config").string()));
   }
+  const std::string paging = kv.count("paging") ? kv["paging"] : "shadow";
+  bool known = false;
+  for (size_t k = 0; k < kPagingModeNames.size(); k++)
+    if (paging == kPagingModeNames[k]) {
+      config.paging = PagingMode(k);
+      known = true;
+    }
+  if (!known) throw SnapshotError(fmt::format("{}: paging '{}' is not shadow, nested or direct", (dir / "config").string(), paging));
   if (config.ram_bytes < (1u << 20) || config.ram_bytes > (3ull << 30) || config.ns_per_insn == 0)
     throw SnapshotError(fmt::format("{}: ram_bytes or ns_per_insn out of range", (dir / "config").string()));
 
