@@ -7,10 +7,12 @@
 
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <unistd.h>
 
 #include "emulator/loader.h"
 #include "emulator/machine.h"
+#include "trace/trace.h"
 #if __has_include("minios_paths.h")
 #include "minios_paths.h"
 #endif
@@ -114,7 +116,6 @@ int vm_run(const VmRunOptions& o) {
     if (o.backend == "kvm") return usage_error("--backend kvm is not part of this build yet (issue #8)");
     return usage_error(fmt::format("--backend '{}': expected interp or kvm", o.backend));
   }
-  if (!o.trace.empty()) return usage_error("--trace is not part of this build yet (issue #3)");
   if (!o.rom.empty()) return usage_error("--rom is not part of this build yet (issue #3)");
   emulator::MachineConfig cfg;
   if (!parse_paging(o.paging, cfg.paging))
@@ -174,6 +175,19 @@ int vm_run(const VmRunOptions& o) {
     typed = end;
     return true;
   };
+
+  // --trace FILE: every VM exit as one JSON line, written as it happens.
+  std::unique_ptr<trace::JsonLinesWriter> trace_writer;
+  trace::Trace trace_log(1);
+  if (!o.trace.empty()) {
+    try {
+      trace_writer = std::make_unique<trace::JsonLinesWriter>(o.trace);
+    } catch (const std::exception& e) {
+      return usage_error(fmt::format("--trace {}", e.what()));
+    }
+    trace_log.add_sink([&](const trace::Event& e) { trace_writer->write(e); });
+    m.trace = &trace_log;
+  }
 
   emulator::MachineStop stop = m.run(timeout_ns);
   std::fflush(stdout);

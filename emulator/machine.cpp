@@ -1,7 +1,11 @@
 // One virtual machine on the interpreter. See machine.h.
 #include "emulator/machine.h"
 
+#include "cpu/flags.h"
+#include "emulator/mptable.h"
+
 #include <algorithm>
+#include <chrono>
 
 namespace isolab::emulator {
 
@@ -36,8 +40,11 @@ Machine::Machine(const MachineConfig& cfg)
     cpu.flush_tlb();
   };
   rtc.set_memory_size(cfg.ram_bytes);
+  // What a PC BIOS leaves behind for an OS that looks: the MP tables.
+  write_mp_table(ram_.get(), cfg.ram_bytes);
   cpu.reset();
   cpu.hooks = this;
+  cpu.has_local_apic = true;  // CPUID reports the APIC the machine has
   cpu.intc = this;
   if (config.paging != PagingMode::Direct) cpu.translator = this;
 }
@@ -58,44 +65,81 @@ bool Machine::is_ram_page(uint32_t page) const {
   return uint64_t(page) + 4096 <= config.ram_bytes;
 }
 
+// MMIO and port I/O exits carry (address or port, size, 0 read / 1 write,
+// value) as their qualification, as VT-x's exit qualification does.
 uint32_t Machine::mmio_read(uint32_t addr, int size) {
-  exits.count(ExitReason::MMIO);
+  const uint64_t t0 = exit_started();
   advance_devices();
-  for (const MmioSlot& m : mmio_) {
-    uint32_t v;
-    if (addr >= m.range.first && addr <= m.range.last && m.device->mmio_read(addr, size, v)) return v;
-  }
-  if (addr < config.ram_bytes && addr >= 0xA0000 && addr < 0xC0000) return ram_[addr];
-  return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
+  uint32_t v = size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
+  bool claimed = false;
+  for (const MmioSlot& m : mmio_)
+    if (addr >= m.range.first && addr <= m.range.last && m.device->mmio_read(addr, size, v)) {
+      claimed = true;
+      break;
+    }
+  if (!claimed && addr < config.ram_bytes && addr >= 0xA0000 && addr < 0xC0000) v = ram_[addr];
+  vm_exit(ExitReason::MMIO, addr, uint32_t(size), 0, v, t0);
+  return v;
 }
 
 void Machine::mmio_write(uint32_t addr, int size, uint32_t value) {
-  exits.count(ExitReason::MMIO);
+  const uint64_t t0 = exit_started();
   advance_devices();
   for (const MmioSlot& m : mmio_)
     if (addr >= m.range.first && addr <= m.range.last && m.device->mmio_write(addr, size, value)) {
       cpu.interrupt_line_changed();
-      return;
+      break;
     }
+  vm_exit(ExitReason::MMIO, addr, uint32_t(size), 1, value, t0);
 }
 
 uint32_t Machine::io_read(uint16_t port, int size) {
-  exits.count(ExitReason::IO_INSTRUCTION);
+  const uint64_t t0 = exit_started();
   advance_devices();
-  uint32_t v;
-  if (Device* d = ports_[port].device; d && d->io_read(port, size, v)) {
-    cpu.interrupt_line_changed();
-    return v;
-  }
-  // Nothing decodes the port: an ISA bus with nothing driving it.
-  return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
+  // Nothing decoding the port reads as an ISA bus with nothing driving it.
+  uint32_t v = size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
+  if (Device* d = ports_[port].device; d && d->io_read(port, size, v)) cpu.interrupt_line_changed();
+  vm_exit(ExitReason::IO_INSTRUCTION, port, uint32_t(size), 0, v, t0);
+  return v;
 }
 
 void Machine::io_write(uint16_t port, int size, uint32_t value) {
-  exits.count(ExitReason::IO_INSTRUCTION);
+  const uint64_t t0 = exit_started();
   advance_devices();
   if (Device* d = ports_[port].device) d->io_write(port, size, value);
   cpu.interrupt_line_changed();
+  vm_exit(ExitReason::IO_INSTRUCTION, port, uint32_t(size), 1, value, t0);
+}
+
+uint64_t Machine::exit_started() const {
+  if (!trace) return 0;
+  return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::steady_clock::now().time_since_epoch()).count());
+}
+
+void Machine::vm_exit(ExitReason r, uint32_t d0, uint32_t d1, uint32_t d2, uint32_t d3, uint64_t started) {
+  exits.count(r);
+  if (!trace) return;
+  trace::Event e;
+  e.kind = trace::Kind::VmExit;
+  e.time_ns = now_ns();
+  e.insns = cpu.s.insns;
+  e.set_source(name.c_str());
+  e.what = exit_reason_name(r);
+  e.code = uint32_t(r);
+  e.detail[0] = d0;
+  e.detail[1] = d1;
+  e.detail[2] = d2;
+  e.detail[3] = d3;
+  if (started) e.handling_ns = exit_started() - started;
+  e.has_state = true;
+  e.state.eip = cpu.s.eip;
+  e.state.cs = cpu.s.seg[cpu::CS].selector;
+  e.state.eflags = cpu.flags();
+  e.state.cr0 = cpu.s.cr0;
+  e.state.cr3 = cpu.s.cr3;
+  for (int k = 0; k < 8; k++) e.state.reg[k] = cpu.s.reg[k];
+  trace->record(e);
 }
 
 // --- VM exits -----------------------------------------------------------------------
@@ -106,7 +150,7 @@ bool Machine::on_exception(cpu::Cpu& c, uint8_t vector, uint32_t error_code, boo
   // Under nested paging the guest's #PF never leaves it. Every other
   // exception is still an exit a student can count; the guest's IDT
   // handles it (return false).
-  if (vector != cpu::PF_ || config.paging == PagingMode::Direct) exits.count(ExitReason::EXCEPTION_NMI);
+  if (vector != cpu::PF_ || config.paging == PagingMode::Direct) vm_exit(ExitReason::EXCEPTION_NMI, vector, error_code);
   return false;
 }
 
@@ -115,7 +159,7 @@ bool Machine::on_exception(cpu::Cpu& c, uint8_t vector, uint32_t error_code, boo
 // read shadows) and CR2 is the guest's own.
 void Machine::on_cr_write(cpu::Cpu& c, int cr, uint32_t old_value, uint32_t new_value) {
   if (cr == 2 || (cr == 3 && config.paging == PagingMode::Nested)) return;
-  exits.count(ExitReason::CR_ACCESS);
+  vm_exit(ExitReason::CR_ACCESS, uint32_t(cr), 1, old_value, new_value);
   if (config.paging != PagingMode::Shadow) return;
   const uint32_t changed = old_value ^ new_value;
   if (cr == 3) shadow.load_cr3(c.s);
@@ -124,21 +168,23 @@ void Machine::on_cr_write(cpu::Cpu& c, int cr, uint32_t old_value, uint32_t new_
 }
 
 void Machine::on_cr_read(cpu::Cpu& c, int cr) {
-  if (cr == 3 && config.paging != PagingMode::Nested) exits.count(ExitReason::CR_ACCESS);
+  if (cr == 3 && config.paging != PagingMode::Nested) vm_exit(ExitReason::CR_ACCESS, uint32_t(cr), 0, c.s.cr3);
 }
 
 void Machine::on_invlpg(cpu::Cpu& c, uint32_t linear) {
   if (config.paging == PagingMode::Nested) return;
-  exits.count(ExitReason::INVLPG);
+  const uint64_t t0 = exit_started();
   if (config.paging == PagingMode::Shadow) shadow.invlpg(linear);
+  vm_exit(ExitReason::INVLPG, linear, 0, 0, 0, t0);
 }
 
 // A write to a guest page table the shadow MMU write-protects: on hardware
 // a #PF on the read-only shadow entry, after which the VMM emulates the write.
 void Machine::on_watched_write(cpu::Cpu& c, uint32_t phys, int size) {
   if (config.paging != PagingMode::Shadow) return;
-  exits.count(ExitReason::EXCEPTION_NMI);
+  const uint64_t t0 = exit_started();
   shadow.guest_write(phys, size);
+  vm_exit(ExitReason::EXCEPTION_NMI, cpu::PF_, mmu::PFERR_P | mmu::PFERR_W, phys, uint32_t(size), t0);
 }
 
 // --- the VMM's MMU --------------------------------------------------------------------
@@ -149,14 +195,17 @@ mmu::Translation Machine::translate(const cpu::CpuState& s, uint32_t linear, mmu
       mmu::Translation t = shadow.walk_shadow(s, linear, access, user);
       if (t.ok) return t;
       // The shadow tables refuse the access: a #PF, which the VMM intercepts.
-      exits.count(ExitReason::EXCEPTION_NMI);
-      return shadow.page_fault(s, linear, access, user);
+      const uint64_t t0 = exit_started();
+      t = shadow.page_fault(s, linear, access, user);
+      vm_exit(ExitReason::EXCEPTION_NMI, cpu::PF_, t.ok ? 0 : t.error_code, linear, t.ok ? 1 : 0, t0);
+      return t;
     }
     case PagingMode::Nested: {
       mmu::Translation t;
       while (!nested.walk_2d(s, linear, access, user, t)) {
-        exits.count(ExitReason::EPT_VIOLATION);
+        const uint64_t t0 = exit_started();
         nested.map_page(nested.violation_gpa());
+        vm_exit(ExitReason::EPT_VIOLATION, nested.violation_gpa(), linear, 0, 0, t0);
       }
       return t;
     }

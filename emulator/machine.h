@@ -39,6 +39,7 @@
 #include "emulator/devices/uart.h"
 #include "emulator/devices/vga.h"
 #include "emulator/vm_exit.h"
+#include "trace/trace.h"
 
 namespace isolab::emulator {
 
@@ -119,6 +120,12 @@ class Machine : public cpu::Bus, public cpu::CpuHooks, public cpu::InterruptSour
   // no input queued: the place to type the next line, as a person types
   // after the prompt. Return true if it queued input.
   std::function<bool()> on_idle;
+  // When set, every VM exit is recorded here as a trace event carrying the
+  // guest state at the exit and the host time the VMM spent handling it
+  // (the one field that is measured, not simulated, and so varies between
+  // runs). `name` is the event's source.
+  trace::Trace* trace = nullptr;
+  std::string name = "vm";
 
   // Run until the guest exits, stops, or `max_ns` of simulated time pass.
   MachineStop run(uint64_t max_ns);
@@ -140,17 +147,17 @@ class Machine : public cpu::Bus, public cpu::CpuHooks, public cpu::InterruptSour
 
   // cpu::CpuHooks: privileged events become counted VM exits.
   bool on_exception(cpu::Cpu& c, uint8_t vector, uint32_t error_code, bool has_error) override;
-  void on_hlt(cpu::Cpu& c) override { exits.count(ExitReason::HLT); }
+  void on_hlt(cpu::Cpu& c) override { vm_exit(ExitReason::HLT); }
   void on_cr_write(cpu::Cpu& c, int cr, uint32_t old_value, uint32_t new_value) override;
   void on_cr_read(cpu::Cpu& c, int cr) override;
   void on_invlpg(cpu::Cpu& c, uint32_t linear) override;
   void on_watched_write(cpu::Cpu& c, uint32_t phys, int size) override;
-  void on_cpuid(cpu::Cpu& c, uint32_t leaf) override { exits.count(ExitReason::CPUID); }
+  void on_cpuid(cpu::Cpu& c, uint32_t leaf) override { vm_exit(ExitReason::CPUID, leaf); }
   void on_msr(cpu::Cpu& c, uint32_t msr, bool write) override {
-    exits.count(write ? ExitReason::MSR_WRITE : ExitReason::MSR_READ);
+    vm_exit(write ? ExitReason::MSR_WRITE : ExitReason::MSR_READ, msr);
   }
-  void on_external_interrupt(cpu::Cpu& c, uint8_t vector) override { exits.count(ExitReason::EXTERNAL_INTERRUPT); }
-  void on_triple_fault(cpu::Cpu& c) override { exits.count(ExitReason::TRIPLE_FAULT); }
+  void on_external_interrupt(cpu::Cpu& c, uint8_t vector) override { vm_exit(ExitReason::EXTERNAL_INTERRUPT, vector); }
+  void on_triple_fault(cpu::Cpu& c) override { vm_exit(ExitReason::TRIPLE_FAULT); }
 
   // mmu::Translator: a soft-TLB miss with paging on.
   mmu::Translation translate(const cpu::CpuState& s, uint32_t linear, mmu::Access access, bool user) override;
@@ -160,6 +167,10 @@ class Machine : public cpu::Bus, public cpu::CpuHooks, public cpu::InterruptSour
   uint8_t acknowledge() override { return router.acknowledge(); }
 
  private:
+  // Count a VM exit and, with a trace attached, record it. `started` is
+  // exit_started() taken when the VMM began handling it.
+  void vm_exit(ExitReason r, uint32_t d0 = 0, uint32_t d1 = 0, uint32_t d2 = 0, uint32_t d3 = 0, uint64_t started = 0);
+  uint64_t exit_started() const;
   struct PortSlot {
     Device* device = nullptr;
   };

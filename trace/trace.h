@@ -39,13 +39,19 @@ struct Event {
   uint64_t time_ns = 0;    // simulated time of the source
   uint64_t insns = 0;      // instructions its CPU had retired
   Kind kind = Kind::VmExit;
-  const char* source = ""; // who: a VM's or container's name (static or owned by the source)
+  char source[24] = {};    // who: a VM's or container's name (copied, truncated)
   const char* what = "";   // reason or event name, a static string (e.g. "IO_INSTRUCTION")
   uint32_t code = 0;       // a number that goes with `what`: vector, syscall number, exit code
   uint32_t detail[4] = {}; // per-kind qualification (port, size, value, direction; CR number, old, new)
   uint64_t handling_ns = 0;  // host time the VMM or kernel spent handling it
   bool has_state = false;
   GuestState state;
+
+  void set_source(const char* name) {
+    size_t k = 0;
+    for (; name[k] && k + 1 < sizeof source; k++) source[k] = name[k];
+    source[k] = 0;
+  }
 };
 
 class Trace {

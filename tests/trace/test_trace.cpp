@@ -41,7 +41,7 @@ TEST_CASE("trace: sinks see every event as it is recorded") {
 TEST_CASE("trace: an event with guest state is one line of JSON with escaped strings") {
   Event e;
   e.kind = Kind::VmExit;
-  e.source = "vm\"1";
+  e.set_source("vm\"1");
   e.what = "IO_INSTRUCTION";
   e.detail[0] = 0x3F8;
   e.has_state = true;
