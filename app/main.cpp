@@ -6,6 +6,7 @@
 #include <iostream>
 #include <string>
 
+#include "app/tour.h"
 #include "app/vm_run.h"
 
 #ifdef ISOLAB_HAVE_BENCH
@@ -88,9 +89,9 @@ int main(int argc, char** argv) {
   if (*lesson) return not_built("lesson", "issue #6");
   if (*gui) return not_built("gui", "issue #7");
 
-  // No subcommand: the visualizer when a display is available, otherwise
-  // the terminal tour. Neither is built yet, so say what is.
-  std::cout << app.help() << "\nThis build has the x86 interpreter core (`isolab bench cpu`); the VM, container,\n"
-            << "lesson and visualizer commands arrive with their issues.\n";
-  return 0;
+  // No subcommand: the visualizer when a display is available (it arrives
+  // with issue #7), otherwise the terminal tour.
+  std::printf("isolab: the visualizer is not part of this build yet (issue #7); running the terminal tour.\n"
+              "        `isolab --help` lists the commands.\n\n");
+  return isolab::app::run_tour();
 }

@@ -116,7 +116,8 @@ int vm_run(const VmRunOptions& o) {
     if (o.backend == "kvm") return usage_error("--backend kvm is not part of this build yet (issue #8)");
     return usage_error(fmt::format("--backend '{}': expected interp or kvm", o.backend));
   }
-  if (!o.rom.empty()) return usage_error("--rom is not part of this build yet (issue #3)");
+  if (!o.rom.empty() && (!o.image.empty() || !o.initrd.empty()))
+    return usage_error("--rom starts the guest at the reset vector: give no --image or --initrd with it");
   emulator::MachineConfig cfg;
   if (!parse_paging(o.paging, cfg.paging))
     return usage_error(fmt::format("--paging '{}': expected shadow, nested or direct", o.paging));
@@ -141,9 +142,16 @@ int vm_run(const VmRunOptions& o) {
       if (auto problem = emulator::check_disk_image(o.disks[k], disks[k].size())) throw LoadError(*problem);
       m.ata.attach(int(k), disks[k]);
     }
+    if (!o.rom.empty()) {
+      // The CPU is at its reset state (F000:FFF0), which now lies in the
+      // ROM; disks stay attached for the firmware to boot from.
+      std::vector<uint8_t> rom = emulator::read_file(o.rom);
+      if (auto problem = emulator::check_rom_image(o.rom, rom.size())) throw LoadError(*problem);
+      m.rom.image = std::move(rom);
+    }
     std::string image = o.image;
     std::string initrd = o.initrd;
-    if (image.empty() && disks.empty()) image = "minios";
+    if (image.empty() && disks.empty() && o.rom.empty()) image = "minios";
     if (image == "minios") {
 #ifdef ISOLAB_MINIOS_KERNEL
       image = ISOLAB_MINIOS_KERNEL;
@@ -156,7 +164,7 @@ int vm_run(const VmRunOptions& o) {
       std::vector<emulator::Module> mods;
       if (!initrd.empty()) mods.push_back({emulator::read_file(initrd), initrd});
       emulator::load_multiboot(m.cpu, emulator::read_file(image), o.cmdline.empty() ? image : image + " " + o.cmdline, mods);
-    } else {
+    } else if (o.rom.empty()) {
       emulator::load_boot_sector(m.cpu, disks[0]);
     }
   } catch (const LoadError& e) {
