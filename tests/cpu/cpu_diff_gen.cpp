@@ -537,7 +537,23 @@ void Generator::exchange() {
 }
 
 void Generator::bcd_misc() {
-  switch (r_.below(10)) {
+  switch (r_.below(12)) {
+    case 10:  // PUSHF: every flag goes to memory, so all must be defined
+      stack_ready();
+      need(ARITH_FLAGS);
+      if (!code32_ && r_.chance(50)) b(0x66);
+      b(0x9C);
+      return;
+    case 11: {  // POPF of a chosen value: the arithmetic flags and DF
+      uint32_t v = (r_.u32() & (ARITH_FLAGS | DF)) | 0x2;
+      stack_ready();
+      if (!code32_) b(0x66);
+      b(0x68), b(uint8_t(v)), b(uint8_t(v >> 8)), b(uint8_t(v >> 16)), b(uint8_t(v >> 24));  // push imm32
+      if (!code32_) b(0x66);
+      b(0x9D);  // popf (32-bit)
+      flags(ARITH_FLAGS, 0);
+      return;
+    }
     case 0:  // DAA DAS
       need(CF | AF);
       if (r_.chance(50)) mov_r8(0, uint8_t(r_.u32()));
