@@ -11,6 +11,7 @@
 
 #ifdef ISOLAB_HAVE_BENCH
 #include "bench/cpu_bench.h"
+#include "bench/vm_bench.h"
 #endif
 
 namespace {
@@ -78,7 +79,14 @@ int main(int argc, char** argv) {
       return not_built("bench cpu", "issue #2");
 #endif
     }
-    for (const char* g : {"vm", "ctr", "ui", "kvm"})
+    if (bench_group == "all" || bench_group == "vm") {
+#ifdef ISOLAB_HAVE_BENCH
+      rc |= isolab::bench::run_vm_bench(std::cout);
+#else
+      return not_built("bench vm", "issue #3");
+#endif
+    }
+    for (const char* g : {"ctr", "ui", "kvm"})
       if (bench_group == g) return not_built(std::string("bench ") + g, "the issue for that world");
     return rc;
   }

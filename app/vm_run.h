@@ -10,7 +10,7 @@ struct VmRunOptions {
   std::string image;    // "minios", a multiboot kernel file, or empty to boot the first disk
   std::string initrd;
   std::vector<std::string> disks;
-  std::string rom;
+  std::string rom;      // a firmware image started at the reset vector (emulator/rom.h)
   std::string backend = "interp";
   std::string mem = "64M";
   std::string paging;   // shadow (the default when empty), nested or direct

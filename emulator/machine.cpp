@@ -62,12 +62,16 @@ void Machine::attach(Device& d) {
 
 bool Machine::is_ram_page(uint32_t page) const {
   if (page >= 0xA0000 && page < 0xC0000) return false;  // the VGA window
+  if (rom.hides_ram_page(page)) return false;            // the ROM's low copy
   return uint64_t(page) + 4096 <= config.ram_bytes;
 }
 
 // MMIO and port I/O exits carry (address or port, size, 0 read / 1 write,
 // value) as their qualification, as VT-x's exit qualification does.
 uint32_t Machine::mmio_read(uint32_t addr, int size) {
+  // ROM is read-only memory to the guest, not a device: reading it (code
+  // fetches included) is no exit.
+  if (uint32_t offset; rom.maps(addr, offset)) return rom.read(addr, size);
   const uint64_t t0 = exit_started();
   advance_devices();
   uint32_t v = size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
@@ -85,6 +89,11 @@ uint32_t Machine::mmio_read(uint32_t addr, int size) {
 void Machine::mmio_write(uint32_t addr, int size, uint32_t value) {
   const uint64_t t0 = exit_started();
   advance_devices();
+  // A write to ROM exits (the VMM sees it) and is dropped.
+  if (uint32_t offset; rom.maps(addr, offset)) {
+    vm_exit(ExitReason::MMIO, addr, uint32_t(size), 1, value, t0);
+    return;
+  }
   for (const MmioSlot& m : mmio_)
     if (addr >= m.range.first && addr <= m.range.last && m.device->mmio_write(addr, size, value)) {
       cpu.interrupt_line_changed();

@@ -38,6 +38,7 @@
 #include "emulator/devices/rtc.h"
 #include "emulator/devices/uart.h"
 #include "emulator/devices/vga.h"
+#include "emulator/rom.h"
 #include "emulator/vm_exit.h"
 #include "trace/trace.h"
 
@@ -94,6 +95,11 @@ class Machine : public cpu::Bus, public cpu::CpuHooks, public cpu::InterruptSour
   Ata ata;
   DebugCon debugcon;
   DebugExit debug_exit;
+
+  // The firmware ROM (emulator/rom.h), mapped when its image is not empty:
+  // at the top of 4 GiB and its last 128 KiB below 1 MiB, read-only. Set
+  // it before the first run; the CPU starts at the reset vector in it.
+  Rom rom;
 
  private:
   // The shadow MMU's handle on the CPU: write-protection and TLB flushes.

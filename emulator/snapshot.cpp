@@ -48,6 +48,7 @@ void copy_state(const Machine& from, Machine& to) {
   to.cpu.s = from.cpu.s;
   to.set_idle_ns(from.idle_ns());
   to.exits = from.exits;
+  to.rom = from.rom;
   for (int unit = 0; unit < 2; unit++)
     if (from.ata.present(unit)) to.ata.attach(unit, from.ata.disk(unit));
 }
@@ -103,6 +104,8 @@ void save_snapshot(const Machine& cm, const std::string& folder) {
     if (m.ata.present(unit)) write_file(p, m.ata.disk(unit).data(), m.ata.disk(unit).size());
     else fs::remove(p, ec);
   }
+  if (m.rom.mapped()) write_file(dir / "rom.bin", m.rom.image.data(), m.rom.image.size());
+  else fs::remove(dir / "rom.bin", ec);
 }
 
 std::unique_ptr<Machine> restore_snapshot(const std::string& folder) {
@@ -169,6 +172,10 @@ std::unique_ptr<Machine> restore_snapshot(const std::string& folder) {
   for (int unit = 0; unit < 2; unit++) {
     fs::path p = dir / fmt::format("disk{}.img", unit);
     if (fs::exists(p)) m->ata.attach(unit, read_all(p));
+  }
+  if (fs::path p = dir / "rom.bin"; fs::exists(p)) {
+    m->rom.image = read_all(p);
+    if (auto problem = check_rom_image(p.string(), m->rom.image.size())) throw SnapshotError(*problem);
   }
   for (Device* d : devices_of(*m)) {
     fs::path p = dir / "devices" / (std::string(d->name()) + ".bin");

@@ -7,6 +7,7 @@
 //   machine.bin   simulated idle time and the exit counters
 //   devices/NAME.bin  each device's state (Device::save)
 //   disk0.img, disk1.img  the ATA disks, with the guest's writes
+//   rom.bin       the firmware ROM, when one is mapped (emulator/rom.h)
 // Decoded code, the soft TLB and shadow page tables are caches: they are
 // not saved, and are rebuilt after a restore. A restored VM continues
 // exactly as the original would have (the test runs both and compares).

@@ -71,7 +71,13 @@ def build(case, good, tmp):
     if case == "boot_disk_no_signature":
         return ["--disk", write("d", bytes(512))], "boot signature"
     if case == "rom_oversized":
-        return ["--rom", write("rom", bytes(2 << 20))], "--rom"
+        return ["--rom", write("rom", bytes((16 << 20) + (64 << 10)))], "ROM image of 16842752 bytes is oversized"
+    if case == "rom_empty":
+        return ["--rom", write("rom", b"")], "ROM image is empty"
+    if case == "rom_odd_size":
+        return ["--rom", write("rom", bytes(5000))], "ROM image size 5000 is not a multiple of 64 KiB"
+    if case == "rom_with_image":
+        return ["--rom", write("rom", bytes(64 << 10)), "--image", write("k", good)], "--rom starts the guest"
     if case == "mem_zero":
         return ["--image", write("k", good), "--mem", "0"], "--mem"
     if case == "mem_bad_unit":

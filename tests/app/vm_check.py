@@ -9,6 +9,8 @@ stdout, lies in [LO, HI]), --stderr TEXT (stderr contains it), --repeat N
 (N runs give byte-identical stdout: the run is deterministic).
 QEMU: --compare-qemu-kernel runs the --image under qemu-system-i386
 -kernel as well and requires the same transcript and status;
+--compare-qemu-rom does the same for a --rom under -bios, reading
+QEMU's port 0xE9 (-debugcon) instead of its serial port;
 --qemu-only --qemu-disk IMG runs only QEMU, booting IMG. Either exits 77
 (skipped) if QEMU is missing. --input TEXT is typed (with \\n, \\xHH
 escapes); for QEMU it is sent once --input-after TEXT has been printed.
@@ -23,6 +25,8 @@ import time
 
 QEMU_ARGS = ["-nographic", "-serial", "stdio", "-monitor", "none", "-display", "none",
              "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-no-reboot"]
+QEMU_DEBUGCON_ARGS = ["-nographic", "-serial", "none", "-debugcon", "stdio", "-monitor", "none",
+                      "-display", "none", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-no-reboot"]
 
 
 def unescape(text):
@@ -37,10 +41,11 @@ def run_isolab(opts, vm_args):
     return p.returncode, p.stdout.decode("latin-1"), p.stderr.decode("latin-1")
 
 
-def run_qemu(opts, qemu_args):
-    """QEMU with the serial console on a pipe; input is written once the
-    guest prints --input-after. Returns (status, stdout, stderr)."""
-    cmd = [opts.qemu] + qemu_args + QEMU_ARGS
+def run_qemu(opts, qemu_args, console=QEMU_ARGS):
+    """QEMU with the serial console (or what `console` puts on stdio) on a
+    pipe; input is written once the guest prints --input-after. Returns
+    (status, stdout, stderr)."""
+    cmd = [opts.qemu] + qemu_args + console
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out = b""
     sent = opts.input is None
@@ -111,6 +116,7 @@ def main():
     ap.add_argument("--input-after")
     ap.add_argument("--qemu", default="")
     ap.add_argument("--compare-qemu-kernel", action="store_true")
+    ap.add_argument("--compare-qemu-rom", action="store_true")
     ap.add_argument("--qemu-only", action="store_true")
     ap.add_argument("--qemu-disk")
     argv = sys.argv[1:]
@@ -119,7 +125,7 @@ def main():
     opts.range = [(r, int(lo), int(hi)) for r, lo, hi in opts.range]
     vm_args = argv[split + 1:]
 
-    wants_qemu = opts.compare_qemu_kernel or opts.qemu_only
+    wants_qemu = opts.compare_qemu_kernel or opts.compare_qemu_rom or opts.qemu_only
     if wants_qemu and not (opts.qemu and os.access(opts.qemu, os.X_OK)):
         print("SKIP: qemu-system-i386 not found (scripts/setup installs qemu-system-x86)")
         return 77
@@ -139,9 +145,13 @@ def main():
             ok = False
         first = out
 
-    if opts.compare_qemu_kernel:
-        image = vm_args[vm_args.index("--image") + 1]
-        qrc, qout, qerr = run_qemu(opts, ["-kernel", image])
+    if opts.compare_qemu_kernel or opts.compare_qemu_rom:
+        if opts.compare_qemu_kernel:
+            image = vm_args[vm_args.index("--image") + 1]
+            qrc, qout, qerr = run_qemu(opts, ["-kernel", image])
+        else:
+            rom = vm_args[vm_args.index("--rom") + 1]
+            qrc, qout, qerr = run_qemu(opts, ["-bios", rom], QEMU_DEBUGCON_ARGS)
         qout = guest_transcript(qout)
         ok &= check(opts, qrc, qout, qerr, "qemu")
         if qout != first:
