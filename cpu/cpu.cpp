@@ -392,6 +392,14 @@ StopReason Cpu::run(uint64_t max_insns) {
     }
     block_stop_ = true;
   }
+  StopReason reason = run_loop(end);
+  fault_jmp_ = saved;
+  return reason;
+}
+
+// The loop itself, apart from run() so that the compiler may keep its
+// state in registers (a function that calls setjmp may not).
+StopReason Cpu::run_loop(uint64_t end) {
   prev_block_ = nullptr;
   irq_poll_ = true;
   StopReason reason = StopReason::Budget;
@@ -460,17 +468,21 @@ StopReason Cpu::run(uint64_t max_insns) {
     const Insn* in = b->insns;
     const Insn* stop = in + n;
     for (; in != stop; ++in) {
-      next_eip = s.eip + in->len;
+      const uint32_t fall_through = s.eip + in->len;
+      next_eip = fall_through;
       in->fn(*this, *in);
       s.eip = next_eip;
       s.insns++;
-      if (block_stop_) {
+      // Leave the block when something needs the loop's attention, or a
+      // branch inside it was taken.
+      if (block_stop_ | (next_eip != fall_through)) {
         ++in;  // `in` counts the instructions that completed
         break;
       }
     }
-    // Only a block run to its end may be chained from.
-    prev_block_ = (in == b->insns + b->count && !block_stop_) ? b : nullptr;
+    // Chain links are keyed by where execution goes next, so any exit but
+    // one that asked for attention may be chained from.
+    prev_block_ = block_stop_ ? nullptr : b;
     if (single_step && in != b->insns) {
       // The instruction completed with TF set: a trap after it (SDM Vol. 3A
       // 17.3.1.4), #DB with DR6.BS, whether or not it ended the block.
@@ -482,7 +494,6 @@ StopReason Cpu::run(uint64_t max_insns) {
     }
   }
   if (stop_requested_) reason = StopReason::Requested;
-  fault_jmp_ = saved;
   return reason;
 }
 

@@ -13,8 +13,21 @@ void near_jump(Cpu& c, uint32_t target, int opsize) {
 
 static void h_jmp_rel(Cpu& c, const Insn& i) { near_jump(c, c.next_eip + i.imm, i.opsize); }
 
+// One handler per condition code, so the condition folds at compile time.
+template <int CC>
 static void h_jcc(Cpu& c, const Insn& i) {
-  if (c.cond(i.opcode & 0xF)) near_jump(c, c.next_eip + i.imm, i.opsize);
+  if (!c.cond(CC)) return;
+  uint32_t target = c.next_eip + i.imm;
+  if (i.opsize == 2) target &= 0xFFFF;
+  if (__builtin_expect(target > c.s.seg[CS].limit, 0)) c.fault(GP, 0);
+  c.next_eip = target;
+}
+
+template <int CC>
+static void def_jcc(OpTable& t) {
+  def1(t, 0x70 + CC, h_jcc<CC>, 0, IMM_BREL, 0);
+  def1(t, 0x180 + CC, h_jcc<CC>, 0, IMM_ZREL, 0);
+  if constexpr (CC < 15) def_jcc<CC + 1>(t);
 }
 
 static void h_call_rel(Cpu& c, const Insn& i) {
@@ -90,20 +103,19 @@ static void h_bound(Cpu& c, const Insn& i) {
 void register_branch(OpTable& t) {
   def1(t, 0xEB, h_jmp_rel, 0, IMM_BREL, 1);
   def1(t, 0xE9, h_jmp_rel, 0, IMM_ZREL, 1);
-  for (int cc = 0; cc < 16; cc++) {
-    def1(t, 0x70 + cc, h_jcc, 0, IMM_BREL, 1);
-    def1(t, 0x180 + cc, h_jcc, 0, IMM_ZREL, 1);
-  }
+  // Conditional branches do not end a block: the block goes on along the
+  // fall-through path and the run loop leaves it early when one is taken.
+  def_jcc<0>(t);
   def1(t, 0xE8, h_call_rel, 0, IMM_ZREL, 1);
   def(t, 0xC3, h_ret<2>, h_ret<4>, 0, IMM_NONE, 1);
   def(t, 0xC2, h_ret<2>, h_ret<4>, 0, IMM_W, 1);
   OpEntry* ff = def_group(t, 0xFF);
   def_in_group(ff, 2, h_call_rm<2>, h_call_rm<4>, 1);
   def_in_group(ff, 4, h_jmp_rm<2>, h_jmp_rm<4>, 1);
-  def1(t, 0xE0, h_loop, 0, IMM_BREL, 1);
-  def1(t, 0xE1, h_loop, 0, IMM_BREL, 1);
-  def1(t, 0xE2, h_loop, 0, IMM_BREL, 1);
-  def1(t, 0xE3, h_jcxz, 0, IMM_BREL, 1);
+  def1(t, 0xE0, h_loop, 0, IMM_BREL, 0);
+  def1(t, 0xE1, h_loop, 0, IMM_BREL, 0);
+  def1(t, 0xE2, h_loop, 0, IMM_BREL, 0);
+  def1(t, 0xE3, h_jcxz, 0, IMM_BREL, 0);
   def(t, 0x62, h_bound<2>, h_bound<4>, 1);
 }
 
