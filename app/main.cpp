@@ -6,8 +6,10 @@
 #include <iostream>
 #include <string>
 
+#include "app/ctr_run.h"
 #include "app/tour.h"
 #include "app/vm_run.h"
+#include "ui/gui_main.h"
 
 #ifdef ISOLAB_HAVE_BENCH
 #include "bench/cpu_bench.h"
@@ -26,6 +28,11 @@ int not_built(const std::string& what, const std::string& issue) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // `ctr run` takes Docker-style flags and then the container's own
+  // command line, which must reach it untouched: it parses its own.
+  if (argc >= 3 && std::string(argv[1]) == "ctr" && std::string(argv[2]) == "run")
+    return isolab::app::ctr_run(argc - 3, argv + 3);
+
   CLI::App app{"isolab: virtual machines and containers, side by side, for teaching"};
   app.require_subcommand(0, 1);
 
@@ -52,7 +59,8 @@ int main(int argc, char** argv) {
   auto* lesson = app.add_subcommand("lesson", "list, run or check lessons");
   lesson->allow_extras();
   auto* gui = app.add_subcommand("gui", "open the visualizer");
-  gui->allow_extras();
+  isolab::ui::GuiOptions guio;
+  isolab::ui::add_gui_options(*gui, guio);
 
   auto* bench = app.add_subcommand("bench", "run benchmarks; prints one figure a line as `group.name value unit`");
   std::string bench_group = "all";
@@ -95,7 +103,7 @@ int main(int argc, char** argv) {
   if (*ctr) return not_built("ctr", "issue #5");
   if (*console) return not_built("console", "issue #6");
   if (*lesson) return not_built("lesson", "issue #6");
-  if (*gui) return not_built("gui", "issue #7");
+  if (*gui) return isolab::ui::gui_main(guio);
 
   // No subcommand: the visualizer when a display is available (it arrives
   // with issue #7), otherwise the terminal tour.

@@ -1,0 +1,103 @@
+// isolab ctr run: one container on a fresh simulated host kernel (ctr_run.h).
+#include "app/ctr_run.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include "containers/container.h"
+#include "containers/image.h"
+#include "containers/kernel.h"
+
+#if __has_include("minios_paths.h")
+#include "minios_paths.h"
+#endif
+
+namespace isolab::app {
+
+namespace {
+
+// IMAGE is "minios" (the miniOS user programs) or a host directory holding a root file system.
+containers::ErrorOr<containers::Image> find_image(const std::string& name) {
+#ifdef ISOLAB_MINIOS_BIN_DIR
+  if (name == "minios") return containers::image_from_bin_dir("minios", ISOLAB_MINIOS_BIN_DIR);
+#endif
+  if (name.find('/') != std::string::npos || name == ".") {
+    std::string base = std::filesystem::path(name).lexically_normal().filename().string();
+    if (base.empty()) base = std::filesystem::path(name).lexically_normal().parent_path().filename().string();
+    return containers::image_from_rootfs(base.empty() ? "rootfs" : base, name);
+  }
+  return containers::make_error(2, "unknown image '" + name + "' (known: minios, or a directory holding a root file system)");
+}
+
+}  // namespace
+
+int ctr_run(int argc, char** argv) {
+  CLI::App app{"run one container on a fresh host kernel", "isolab ctr run"};
+  std::string name, hostname;
+  app.add_option("--name", name, "the container's name (default: the image's)");
+  app.add_option("--hostname", hostname, "its host name, in its own UTS namespace (default: the name)");
+  app.prefix_command();  // IMAGE and CMD... (and their options) are not ours to parse
+  std::vector<std::string> args;
+  for (int i = argc - 1; i >= 0; i--) args.push_back(argv[i]);
+  try {
+    app.parse(args);
+  } catch (const CLI::CallForHelp& e) {
+    std::printf("%s\n  IMAGE [--] [CMD...]  minios, or a directory holding a root file system; CMD defaults to sh\n",
+                app.help().c_str());
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "isolab ctr run: %s\n", e.what());
+    return 2;
+  }
+  std::vector<std::string> rest = app.remaining();
+  if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
+  if (rest.empty()) {
+    std::fprintf(stderr, "isolab ctr run: missing IMAGE (usage: isolab ctr run [--name N] [--hostname H] IMAGE [CMD...])\n");
+    return 2;
+  }
+  std::string image_name = rest.front();
+  if (image_name.size() > 1 && image_name[0] == '-') {
+    std::fprintf(stderr, "isolab ctr run: unknown option '%s' (see isolab ctr run --help)\n", image_name.c_str());
+    return 2;
+  }
+  rest.erase(rest.begin());
+  if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
+
+  auto image = find_image(image_name);
+  if (!image) {
+    std::fprintf(stderr, "isolab ctr run: %s\n", image.error().message.c_str());
+    return 2;
+  }
+  containers::Kernel kernel;
+  auto streams = std::make_shared<containers::vfs::HostStreams>();
+  streams->write = [](int stream, const char* data, size_t len) {
+    std::FILE* out = stream == 2 ? stderr : stdout;
+    std::fwrite(data, 1, len, out);
+    std::fflush(out);
+  };
+  streams->read = [](char* buf, size_t len) -> long { return long(::read(0, buf, len)); };
+  streams->tty = isatty(0) && isatty(1);
+  containers::ContainerSpec spec;
+  spec.name = name;
+  spec.hostname = hostname;
+  spec.cmd = rest;
+  spec.streams = streams;
+  auto c = containers::start_container(kernel, *image, spec);
+  if (!c) {
+    std::fprintf(stderr, "isolab ctr run: %s\n", c.error().message.c_str());
+    return 2;
+  }
+  containers::RunResult why = containers::wait_container(kernel, *c);
+  if (!c->exited) {
+    std::fprintf(stderr, "isolab ctr run: %s: the container's processes are all blocked (deadlock)\n", c->name.c_str());
+    return 1;
+  }
+  (void)why;
+  return c->exit_code;
+}
+
+}  // namespace isolab::app

@@ -1,0 +1,35 @@
+// Physical page frames with reference counts (frames.h).
+#include "containers/frames.h"
+
+#include <cstring>
+
+namespace isolab::containers {
+
+FrameAllocator::FrameAllocator(uint8_t* ram, uint32_t ram_bytes, uint32_t first_free)
+    : ram_(ram), refs_(ram_bytes >> 12, 1) {
+  uint32_t first = (first_free + 0xFFF) >> 12;
+  if (first == 0) first = 1;
+  for (uint32_t f = uint32_t(refs_.size()); f-- > first;) {
+    refs_[f] = 0;
+    free_.push_back(f);
+  }
+}
+
+uint32_t FrameAllocator::alloc() {
+  if (free_.empty()) return 0;
+  uint32_t f = free_.back();
+  free_.pop_back();
+  refs_[f] = 1;
+  uint32_t pa = f << 12;
+  std::memset(ram_ + pa, 0, 4096);
+  if (host_wrote) host_wrote(pa);
+  return pa;
+}
+
+void FrameAllocator::put(uint32_t pa) {
+  uint32_t f = pa >> 12;
+  if (refs_[f] == 0) return;
+  if (--refs_[f] == 0) free_.push_back(f);
+}
+
+}  // namespace isolab::containers

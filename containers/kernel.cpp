@@ -1,0 +1,527 @@
+// The simulated host kernel: process table, scheduler, the CPU's events
+// (kernel.h).
+#include "containers/kernel.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "containers/elf.h"
+#include "containers/linux_abi.h"
+#include "containers/syscalls/syscalls.h"
+#include "cpu/block_cache.h"
+#include "mmu/walker.h"
+
+namespace isolab::containers {
+
+using namespace linux_abi;
+
+namespace {
+
+// The GDT sits in frame 1; the kernel half of every page directory maps it
+// at PAGE_OFFSET + 0x1000. Entries as Linux's i386 GDT (asm/segment.h).
+constexpr uint32_t GDT_PA = 0x1000;
+constexpr uint32_t FIRST_FREE_PA = 0x2000;
+constexpr int GDT_ENTRIES = 32;
+
+constexpr uint64_t flat_descriptor(int dpl, bool code) {
+  // base 0, limit 0xFFFFF pages, G=1, D=1, present, S=1, accessed.
+  return 0x00CF00000000FFFFull | (uint64_t(0x90 | (dpl << 5) | (code ? 0x0B : 0x03)) << 40);
+}
+
+}  // namespace
+
+Context initial_context(uint32_t entry, uint32_t esp) {
+  Context c;
+  c.eip = entry;
+  c.reg[cpu::ESP] = esp;
+  c.eflags = cpu::FLAG_1 | cpu::IF;
+  for (int i = 0; i < 6; i++) {
+    uint16_t sel = i == cpu::CS ? USER_CS : USER_DS;
+    if (i == cpu::FS || i == cpu::GS) sel = 0;  // null until set_thread_area
+    cpu::SegmentCache& sc = c.seg[i];
+    if (sel) {
+      cpu::Cpu::cache_from_descriptor(sc, sel, flat_descriptor(3, i == cpu::CS));
+    } else {
+      sc = cpu::SegmentCache{};
+      sc.attr = 0;  // a null selector: not usable until loaded
+    }
+    cpu::Cpu::update_flat(sc, true);
+  }
+  return c;
+}
+
+Kernel::Kernel(KernelConfig cfg)
+    : config(std::move(cfg)), bus(config.ram_bytes), cpu(bus),
+      frames(bus.ram(), config.ram_bytes, FIRST_FREE_PA), rng_(config.seed * 0x9E3779B97F4A7C15ull + 1) {
+  frames.host_wrote = [this](uint32_t pa) {
+    if (cpu.block_cache().is_code_page(pa & ~0xFFFu)) cpu.invalidate_code(pa & ~0xFFFu);
+  };
+  cpu.hooks = this;
+  // Ring 3, flat segments, paging with 4 MiB pages for the kernel half.
+  cpu.set_flat_protected_mode(3);
+  auto* gdt = reinterpret_cast<uint64_t*>(bus.ram() + GDT_PA);
+  gdt[GDT_ENTRY_KERNEL_CS] = flat_descriptor(0, true);
+  gdt[GDT_ENTRY_KERNEL_DS] = flat_descriptor(0, false);
+  gdt[GDT_ENTRY_USER_CS] = flat_descriptor(3, true);
+  gdt[GDT_ENTRY_USER_DS] = flat_descriptor(3, false);
+  cpu.s.gdtr.base = PAGE_OFFSET + GDT_PA;
+  cpu.s.gdtr.limit = GDT_ENTRIES * 8 - 1;
+  cpu.s.idtr.limit = 0;  // no IDT: every exception comes to on_exception
+  cpu.write_cr(4, cpu::CR4_PSE);
+  cpu.write_cr(0, cpu.s.cr0 | cpu::CR0_PG | cpu::CR0_WP);
+
+  init_pid_ns = std::make_shared<PidNamespace>();
+  init_pid_ns->id = 0xEFFFFFFCu;  // Linux's PROC_PID_INIT_INO
+  init_uts_ns = std::make_shared<UtsNamespace>();
+  init_uts_ns->id = 0xEFFFFFFEu;  // PROC_UTS_INIT_INO
+  init_uts_ns->hostname = config.hostname;
+}
+
+Kernel::~Kernel() {
+  // Processes point at each other; drop them before their address spaces' frames go.
+  procs_.clear();
+}
+
+uint64_t Kernel::random64() {
+  // xorshift64*: deterministic, so runs repeat.
+  rng_ ^= rng_ >> 12;
+  rng_ ^= rng_ << 25;
+  rng_ ^= rng_ >> 27;
+  return rng_ * 0x2545F4914F6CDD1Dull;
+}
+
+void Kernel::record(trace::Kind kind, const Process* p, const char* what, uint32_t code) {
+  if (!trace) return;
+  trace::Event e;
+  e.kind = kind;
+  e.time_ns = now_ns();
+  e.insns = cpu.s.insns;
+  e.set_source(p && !p->container.empty() ? p->container.c_str() : "host");
+  e.what = what;
+  e.code = code;
+  if (p) e.detail[0] = uint32_t(p->host_pid());
+  trace->record(e);
+}
+
+void Kernel::record_syscall(const Process& p, const char* name, uint32_t nr, int32_t result) {
+  if (!trace) return;
+  trace::Event e;
+  e.kind = trace::Kind::Syscall;
+  e.time_ns = now_ns();
+  e.insns = cpu.s.insns;
+  e.set_source(p.container.empty() ? "host" : p.container.c_str());
+  e.what = name;
+  e.code = nr;
+  e.detail[0] = uint32_t(p.host_pid());
+  e.detail[1] = uint32_t(result);
+  for (int i = 0; i < 2; i++) e.detail[2 + i] = cpu.s.reg[i == 0 ? cpu::EBX : cpu::ECX];
+  trace->record(e);
+}
+
+// --- processes -----------------------------------------------------------------
+
+Process* Kernel::find_host_pid(int pid) const {
+  auto it = procs_.find(pid);
+  return it == procs_.end() ? nullptr : it->second.get();
+}
+
+Process* Kernel::find(const PidNamespace& ns, int pid) const {
+  auto it = ns.tasks.find(pid);
+  return it == ns.tasks.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<PidNamespace> Kernel::new_pid_ns(const std::shared_ptr<PidNamespace>& parent) {
+  auto ns = std::make_shared<PidNamespace>();
+  ns->parent = parent;
+  ns->level = parent->level + 1;
+  ns->id = next_ns_id_--;
+  return ns;
+}
+
+// Give `p` a PID in `ns` and in every namespace above it (alloc_pid()).
+int Kernel::alloc_pids(Process& p, const std::shared_ptr<PidNamespace>& ns) {
+  p.ns.pid = ns;
+  p.pids.assign(size_t(ns->level) + 1, 0);
+  for (PidNamespace* n = ns.get(); n; n = n->parent.get()) {
+    int pid = ++n->last_pid;
+    p.pids[size_t(n->level)] = pid;
+    n->tasks[pid] = &p;
+  }
+  if (p.pid() == 1) ns->child_reaper = &p;
+  return p.host_pid();
+}
+
+ErrorOr<Process*> Kernel::spawn(const SpawnSpec& spec) {
+  auto p = std::make_unique<Process>();
+  p->container = spec.container;
+  p->root = spec.root;
+  p->cwd.stack = {{"", spec.root}};
+  p->cwd.inode = spec.root;
+  p->ns.uts = init_uts_ns;
+  if (spec.new_uts_ns) {
+    p->ns.uts = std::make_shared<UtsNamespace>(*init_uts_ns);
+    p->ns.uts->id = next_ns_id_--;
+    if (!spec.hostname.empty()) p->ns.uts->hostname = spec.hostname;
+  }
+  auto walked = vfs::walk(*p, spec.path, true);
+  if (!walked) return walked.error();
+  const vfs::InodePtr& inode = walked->inode;
+  if (!inode) return make_error(LINUX_ENOENT, spec.path + ": no such file in the image");
+  if (inode->type != vfs::InodeType::File) return make_error(LINUX_EACCES, spec.path + ": not a regular file");
+  auto prog = parse_elf(*inode->data);
+  if (!prog) return make_error(LINUX_ENOEXEC, spec.path + ": " + prog.error().message);
+  p->mm = std::make_unique<AddressSpace>(frames, config.ram_bytes);
+  if (!p->mm->valid()) return make_error(LINUX_ENOMEM, "out of memory for a page directory");
+  ExecArgs args;
+  args.argv = spec.argv;
+  args.envp = spec.envp;
+  args.execfn = spec.path;
+  for (int i = 0; i < 16; i += 8) {
+    uint64_t r = random64();
+    std::memcpy(args.random + i, &r, 8);
+  }
+  auto sp = load_elf(*p->mm, inode->data, *prog, args);
+  if (!sp) return make_error(sp.code(), spec.path + ": " + sp.error().message);
+  p->ctx = initial_context(prog->entry, *sp);
+  p->exe = walked->path();
+  p->argv = spec.argv;
+  p->comm = p->exe.substr(p->exe.rfind('/') + 1).substr(0, 15);
+  p->start_ns = now_ns();
+  if (spec.streams) {
+    for (int fd = 0; fd < 3; fd++) {
+      auto f = std::make_shared<vfs::OpenFile>();
+      f->host = spec.streams;
+      f->host_stream = fd;
+      f->flags = fd == 0 ? LINUX_O_RDONLY : LINUX_O_WRONLY;
+      f->path = spec.streams->tty ? "/dev/pts/0" : "pipe:[host]";
+      p->alloc_fd(std::move(f));
+    }
+  }
+  alloc_pids(*p, spec.new_pid_ns ? new_pid_ns(init_pid_ns) : init_pid_ns);
+  p->pgid = p->sid = p->pid();
+  Process* raw = p.get();
+  procs_[raw->host_pid()] = std::move(p);
+  record(trace::Kind::Container, raw, "start", uint32_t(raw->host_pid()));
+  return raw;
+}
+
+ErrorOr<Process*> Kernel::fork_process(Process& parent, uint32_t flags) {
+  auto child = std::make_unique<Process>();
+  child->mm = parent.mm->fork();
+  if (!child->mm) return make_error(LINUX_ENOMEM);
+  if (&parent == loaded_ && parent.mm->take_tlb_flush()) cpu.flush_tlb();
+  child->ns = parent.ns;
+  if (flags & LINUX_CLONE_NEWUTS) {
+    child->ns.uts = std::make_shared<UtsNamespace>(*parent.ns.uts);
+    child->ns.uts->id = next_ns_id_--;
+  }
+  alloc_pids(*child, (flags & LINUX_CLONE_NEWPID) ? new_pid_ns(parent.ns.pid) : parent.ns.pid);
+  // The parent is running: its live registers are the child's, except EAX.
+  save_context(parent);
+  child->ctx = parent.ctx;
+  child->ctx.reg[cpu::EAX] = 0;
+  std::copy(std::begin(parent.tls), std::end(parent.tls), std::begin(child->tls));
+  child->fds = parent.fds;
+  child->cloexec = parent.cloexec;
+  child->root = parent.root;
+  child->cwd = parent.cwd;
+  child->sigactions = parent.sigactions;
+  child->sigmask = parent.sigmask;
+  child->comm = parent.comm;
+  child->exe = parent.exe;
+  child->argv = parent.argv;
+  child->uid = parent.uid;
+  child->gid = parent.gid;
+  child->umask = parent.umask;
+  child->container = parent.container;
+  child->exit_signal = flags & LINUX_CSIGNAL;
+  child->start_ns = now_ns();
+  // Process groups and sessions are numbered in the child's namespace;
+  // a new namespace's init starts its own.
+  bool new_ns = child->ns.pid != parent.ns.pid;
+  child->pgid = new_ns ? child->pid() : parent.pgid;
+  child->sid = new_ns ? child->pid() : parent.sid;
+  child->parent = &parent;
+  parent.children.push_back(child.get());
+  stats.forks++;
+  Process* raw = child.get();
+  procs_[raw->host_pid()] = std::move(child);
+  return raw;
+}
+
+void Kernel::retire(std::unique_ptr<AddressSpace> mm) {
+  if (mm) retired_.push_back(std::move(mm));
+}
+
+int32_t Kernel::exec(Process& p, const std::string& path, std::vector<std::string> argv,
+                     std::vector<std::string> envp) {
+  auto walked = vfs::walk(p, path, true);
+  if (!walked) return -walked.code();
+  const vfs::InodePtr& inode = walked->inode;
+  if (!inode) return -LINUX_ENOENT;
+  if (inode->type != vfs::InodeType::File || !(inode->mode & 0111)) return -LINUX_EACCES;
+  auto prog = parse_elf(*inode->data);
+  if (!prog) {
+    record(trace::Kind::Syscall, &p, "execve: ENOEXEC", LINUX_ENOEXEC);
+    return -LINUX_ENOEXEC;
+  }
+  auto mm = std::make_unique<AddressSpace>(frames, config.ram_bytes);
+  if (!mm->valid()) return -LINUX_ENOMEM;
+  ExecArgs args;
+  args.argv = argv;
+  args.envp = std::move(envp);
+  args.execfn = path;
+  args.uid = p.uid;
+  args.gid = p.gid;
+  for (int i = 0; i < 16; i += 8) {
+    uint64_t r = random64();
+    std::memcpy(args.random + i, &r, 8);
+  }
+  auto sp = load_elf(*mm, inode->data, *prog, args);
+  if (!sp) return -sp.code();
+  // The point of no return: the old program is gone.
+  retire(std::move(p.mm));
+  p.mm = std::move(mm);
+  p.ctx = initial_context(prog->entry, *sp);
+  std::fill(std::begin(p.tls), std::end(p.tls), 0);
+  for (size_t fd = 0; fd < p.fds.size(); fd++)
+    if (p.cloexec[fd]) p.fds[fd].reset();
+  for (SigAction& sa : p.sigactions)
+    if (sa.handler != LINUX_SIG_IGN) sa = SigAction{};
+  p.exe = walked->path();
+  p.argv = std::move(argv);
+  p.comm = p.exe.substr(p.exe.rfind('/') + 1).substr(0, 15);
+  loaded_ = nullptr;
+  if (current_ == &p) switch_to(p);
+  return 0;
+}
+
+void Kernel::exit_process(Process& p, int code, int signal) {
+  if (p.state == ProcState::Zombie) return;
+  p.state = ProcState::Zombie;
+  p.exit_code = signal ? signal : (code & 0xff);
+  p.killed_by_signal = signal != 0;
+  p.fds.clear();
+  p.cloexec.clear();
+  retire(std::move(p.mm));
+  if (loaded_ == &p) loaded_ = nullptr;
+  record(trace::Kind::Container, &p, signal ? "killed" : "exit", uint32_t(p.exit_code));
+
+  PidNamespace& ns = *p.ns.pid;
+  // The init of a PID namespace takes every process of it down with it
+  // (zap_pid_ns_processes()).
+  if (ns.child_reaper == &p) {
+    std::vector<Process*> victims;
+    for (auto& [pid, q] : ns.tasks)
+      if (q != &p && q->state != ProcState::Zombie) victims.push_back(q);
+    for (Process* q : victims) exit_process(*q, 0, LINUX_SIGKILL);
+  }
+  // Orphans go to the namespace's init; with none, nobody waits for them.
+  Process* reaper = ns.child_reaper != &p ? ns.child_reaper : nullptr;
+  std::vector<Process*> orphans = std::move(p.children);
+  p.children.clear();
+  for (Process* c : orphans) {
+    c->parent = reaper;
+    if (reaper) reaper->children.push_back(c);
+    else if (c->state == ProcState::Zombie) reap(c);
+  }
+  // A parent that ignores SIGCHLD does not wait (SA_NOCLDWAIT semantics).
+  if (p.parent && p.parent->sigactions[LINUX_SIGCHLD].handler == LINUX_SIG_IGN) {
+    reap(&p);
+    wake_blocked();
+    return;
+  }
+  wake_blocked();
+}
+
+void Kernel::reap(Process* z) {
+  if (z->parent) std::erase(z->parent->children, z);
+  // Children left with nobody to wait for them: the dead are reaped with
+  // their parent, the living are nobody's.
+  std::vector<Process*> children = std::move(z->children);
+  for (Process* c : children) {
+    c->parent = nullptr;
+    if (c->state == ProcState::Zombie) reap(c);
+  }
+  for (PidNamespace* n = z->ns.pid.get(); n; n = n->parent.get()) {
+    n->tasks.erase(z->pids[size_t(n->level)]);
+    if (n->child_reaper == z) n->child_reaper = nullptr;
+  }
+  if (current_ == z) current_ = nullptr;
+  if (loaded_ == z) loaded_ = nullptr;
+  procs_.erase(z->host_pid());
+}
+
+void Kernel::send_signal(Process& t, int sig, const Process* sender) {
+  if (t.state == ProcState::Zombie || sig <= 0 || sig > LINUX_NSIG) return;
+  uint32_t handler = t.sigactions[size_t(sig)].handler;
+  bool is_init = t.ns.pid->child_reaper == &t;
+  bool from_inside = sender && pid_ns_within(*sender->ns.pid, *t.ns.pid);
+  if (sig == LINUX_SIGKILL) {
+    // A namespace's init cannot be killed from inside it (pid_namespaces(7)).
+    if (is_init && from_inside) return;
+    exit_process(t, 0, LINUX_SIGKILL);
+    return;
+  }
+  if (handler == LINUX_SIG_IGN) return;
+  if (handler != LINUX_SIG_DFL) {
+    // Delivery through a signal frame arrives with sigreturn; until then
+    // the signal stays pending.
+    t.sigpending |= 1ull << (sig - 1);
+    return;
+  }
+  switch (sig) {
+    case LINUX_SIGCHLD: case LINUX_SIGCONT: case LINUX_SIGURG: case LINUX_SIGWINCH:
+    case LINUX_SIGSTOP: case LINUX_SIGTSTP: case LINUX_SIGTTIN: case LINUX_SIGTTOU:
+      return;  // ignored by default (stopping comes with job control)
+    default:
+      if (is_init && from_inside) return;  // init gets only the signals it handles
+      exit_process(t, 0, sig);
+  }
+}
+
+void Kernel::load_tls(const Process& p) {
+  auto* gdt = reinterpret_cast<uint64_t*>(bus.ram() + GDT_PA);
+  for (int i = 0; i < GDT_ENTRY_TLS_ENTRIES; i++) gdt[GDT_ENTRY_TLS_MIN + i] = p.tls[i];
+}
+
+// --- scheduling ------------------------------------------------------------------
+
+void Kernel::save_context(Process& p) {
+  std::memcpy(p.ctx.reg, cpu.s.reg, sizeof p.ctx.reg);
+  p.ctx.eip = cpu.s.eip;
+  p.ctx.eflags = cpu.s.eflags;
+  p.ctx.lazy = cpu.s.lazy;
+  std::copy(std::begin(cpu.s.seg), std::end(cpu.s.seg), std::begin(p.ctx.seg));
+}
+
+void Kernel::switch_to(Process& p) {
+  std::memcpy(cpu.s.reg, p.ctx.reg, sizeof p.ctx.reg);
+  cpu.s.eip = p.ctx.eip;
+  cpu.s.eflags = p.ctx.eflags;
+  cpu.s.lazy = p.ctx.lazy;
+  std::copy(std::begin(p.ctx.seg), std::end(p.ctx.seg), std::begin(cpu.s.seg));
+  if (loaded_ != &p) {
+    load_tls(p);
+    cpu.write_cr(3, p.mm->cr3());  // flushes the TLB
+    loaded_ = &p;
+    stats.context_switches++;
+  }
+  current_ = &p;
+}
+
+Process* Kernel::pick_next() {
+  auto runnable = [this](Process& p) {
+    if (p.state == ProcState::Blocked && p.block_generation != generation_) p.state = ProcState::Runnable;
+    if (p.state == ProcState::Sleeping && p.wake_ns <= now_ns()) p.state = ProcState::Runnable;
+    return p.state == ProcState::Runnable;
+  };
+  // Round-robin by host PID: the next runnable one after the last picked.
+  for (auto it = procs_.upper_bound(last_picked_); it != procs_.end(); ++it)
+    if (runnable(*it->second)) return it->second.get();
+  for (auto it = procs_.begin(); it != procs_.end() && it->first <= last_picked_; ++it)
+    if (runnable(*it->second)) return it->second.get();
+  return nullptr;
+}
+
+RunResult Kernel::run(uint64_t max_insns, const std::function<bool()>& done) {
+  const uint64_t start = cpu.s.insns;
+  for (;;) {
+    retired_.clear();
+    if (done && done()) return RunResult::Done;
+    uint64_t used = cpu.s.insns - start;
+    if (used >= max_insns) return RunResult::Budget;
+    Process* p = pick_next();
+    if (!p) {
+      // Nobody can run: jump the clock to the earliest sleeper, as an idle
+      // CPU would wait for the timer.
+      Process* sleeper = nullptr;
+      bool blocked = false;
+      for (auto& [pid, q] : procs_) {
+        if (q->state == ProcState::Sleeping && (!sleeper || q->wake_ns < sleeper->wake_ns)) sleeper = q.get();
+        blocked |= q->state == ProcState::Blocked;
+      }
+      if (sleeper) {
+        idle_ns_ += sleeper->wake_ns - now_ns();
+        continue;
+      }
+      return blocked ? RunResult::Deadlock : RunResult::Idle;
+    }
+    last_picked_ = p->host_pid();
+    switch_to(*p);
+    uint64_t before = cpu.s.insns;
+    cpu::StopReason why = cpu.run(std::min(config.quantum, max_insns - used));
+    // `p` may be gone (reaped at its exit); current_ is null then.
+    if (current_ == p) {
+      p->user_insns += cpu.s.insns - before;
+      if (p->state != ProcState::Zombie) {
+        save_context(*p);
+        if (why == cpu::StopReason::TripleFault || why == cpu::StopReason::Halted) exit_process(*p, 0, LINUX_SIGSEGV);
+      }
+    }
+    current_ = nullptr;
+  }
+}
+
+// --- the CPU's events --------------------------------------------------------------
+
+bool Kernel::on_software_interrupt(cpu::Cpu& c, uint8_t vector) {
+  Process* p = current_;
+  if (vector != 0x80 || !p) return false;  // other INT n: #GP without an IDT entry, as on Linux
+  uint32_t nr = c.s.reg[cpu::EAX];
+  syscalls::Args args{{c.s.reg[cpu::EBX], c.s.reg[cpu::ECX], c.s.reg[cpu::EDX], c.s.reg[cpu::ESI],
+                       c.s.reg[cpu::EDI], c.s.reg[cpu::EBP]}};
+  stats.syscalls++;
+  const syscalls::Syscall* sc = syscalls::lookup(nr);
+  int32_t r;
+  if (!sc) {
+    stats.unknown_syscalls++;
+    r = -LINUX_ENOSYS;
+    record_syscall(*p, "ENOSYS", nr, r);
+  } else {
+    r = sc->fn(*this, *p, args);
+    if (r != SYSCALL_RESTART) record_syscall(*p, sc->name, nr, r);
+  }
+  // The handler may have ended the process (exit, a fatal signal) or
+  // reaped nothing of it; `current_` says whether it still runs.
+  if (current_ != p || p->state == ProcState::Zombie || r == SYSCALL_NO_RETURN) {
+    c.request_stop();
+    return true;
+  }
+  if (r == SYSCALL_RESTART) {
+    c.s.eip -= 2;  // back to the INT 0x80 (CD 80)
+    p->state = ProcState::Blocked;
+    p->block_generation = generation_;
+    c.request_stop();
+    return true;
+  }
+  c.s.reg[cpu::EAX] = uint32_t(r);
+  if (p->mm->take_tlb_flush()) c.flush_tlb();
+  if (p->state != ProcState::Runnable) c.request_stop();
+  return true;
+}
+
+bool Kernel::on_exception(cpu::Cpu& c, uint8_t vector, uint32_t error_code, bool has_error) {
+  Process* p = current_;
+  if (!p) return false;
+  if (vector == cpu::PF_ && p->mm) {
+    stats.page_faults++;
+    p->min_faults++;
+    FaultResult r = p->mm->handle_fault(c.s.cr2, error_code & mmu::PFERR_W);
+    if (r == FaultResult::Fixed) {
+      if (p->mm->take_tlb_flush()) c.flush_tlb_page(c.s.cr2);
+      return true;
+    }
+    record(trace::Kind::Exception, p, r == FaultResult::Oom ? "#PF out of memory" : "#PF SIGSEGV", c.s.cr2);
+    exit_process(*p, 0, r == FaultResult::Oom ? LINUX_SIGKILL : LINUX_SIGSEGV);
+  } else {
+    int sig = vector == cpu::DE ? LINUX_SIGFPE : vector == cpu::UD ? LINUX_SIGILL
+            : vector == cpu::BP || vector == cpu::DB ? LINUX_SIGTRAP : LINUX_SIGSEGV;
+    record(trace::Kind::Exception, p, "fatal exception", vector);
+    exit_process(*p, 0, sig);
+  }
+  c.request_stop();
+  return true;
+}
+
+}  // namespace isolab::containers

@@ -1,0 +1,156 @@
+// The simulated host kernel: one kernel, many processes, shared by every
+// container on the host (DESIGN.md section 6).
+//
+// It owns guest RAM (a Bus the CPU core reads through), the frame
+// allocator, the process table and the PID and UTS namespaces, and it runs
+// the processes on one CPU core in ring 3, round-robin in quanta of
+// instructions. The CPU reports two events to it (CpuHooks): INT 0x80, a
+// system call (syscalls/), and exceptions: #PF is demand paging or
+// copy-on-write (mm.h), anything else kills the process with the signal
+// Linux would send. System calls that must wait (wait4, a read from an
+// empty pipe) rewind EIP to the INT 0x80 and block; the call runs again
+// when something in the kernel changed, as Linux restarts a call after
+// -ERESTARTSYS.
+// Lesson: "containers share one kernel".
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "containers/errors.h"
+#include "containers/frames.h"
+#include "containers/process.h"
+#include "cpu/bus.h"
+#include "cpu/cpu.h"
+#include "trace/trace.h"
+
+namespace isolab::containers {
+
+struct KernelConfig {
+  uint32_t ram_bytes = 64u << 20;
+  uint64_t quantum = 20000;  // instructions per time slice
+  uint64_t ns_per_insn = 1;  // simulated time: 1 GHz, one instruction a cycle
+  uint64_t seed = 1;         // getrandom(2) and AT_RANDOM are a PRNG from this seed
+  std::string hostname = "isolab";  // the host's UTS name
+};
+
+// Counters a student can read.
+struct KernelStats {
+  uint64_t syscalls = 0;
+  uint64_t unknown_syscalls = 0;
+  uint64_t page_faults = 0;      // #PF handled (demand paging and COW)
+  uint64_t context_switches = 0;
+  uint64_t forks = 0;
+};
+
+// How to start a process from the host (the runtime's container init).
+struct SpawnSpec {
+  std::string container;  // the container's name, for trace and messages
+  vfs::InodePtr root;     // its file system tree
+  std::string path;       // the program, looked up in `root`
+  std::vector<std::string> argv, envp;
+  std::shared_ptr<vfs::HostStreams> streams;  // fds 0, 1, 2
+  bool new_pid_ns = true;  // be PID 1 of a new PID namespace
+  bool new_uts_ns = true;  // have a UTS namespace of its own, named `hostname`
+  std::string hostname;
+};
+
+enum class RunResult : uint8_t {
+  Done,      // the caller's condition holds
+  Idle,      // no process is left that could run
+  Deadlock,  // processes remain, all blocked, none can be woken
+  Budget,    // the instruction budget ran out
+};
+
+// What a system call returns to the dispatcher besides a value or -errno.
+constexpr int32_t SYSCALL_RESTART = INT32_MIN;      // block; run the call again later
+constexpr int32_t SYSCALL_NO_RETURN = INT32_MIN + 1;  // the caller is gone (exit)
+
+class Kernel : public cpu::CpuHooks {
+ public:
+  explicit Kernel(KernelConfig config = {});
+  ~Kernel() override;
+  Kernel(const Kernel&) = delete;
+  Kernel& operator=(const Kernel&) = delete;
+
+  // Start a process from the host. ENOENT, EACCES or ENOEXEC (with the
+  // loader's message) if the program cannot run.
+  ErrorOr<Process*> spawn(const SpawnSpec& spec);
+  // Run processes until `done()` holds (checked between quanta), nothing
+  // can run, or `max_insns` instructions have run.
+  RunResult run(uint64_t max_insns, const std::function<bool()>& done = {});
+
+  uint64_t now_ns() const { return cpu.s.insns * config.ns_per_insn + idle_ns_; }
+  Process* current() const { return current_; }
+  Process* find_host_pid(int pid) const;
+  // The process with PID `pid` in namespace `ns`, or null.
+  Process* find(const PidNamespace& ns, int pid) const;
+  const std::map<int, std::unique_ptr<Process>>& processes() const { return procs_; }
+  // Remove a zombie from the tables (wait4, or the runtime for a container init).
+  void reap(Process* zombie);
+
+  // --- for the system calls --------------------------------------------------
+  // fork(2)/clone(2): a copy of `parent` (the current process). Returns the
+  // child, or an error (ENOMEM).
+  ErrorOr<Process*> fork_process(Process& parent, uint32_t clone_flags);
+  // Replace the current process's program (execve(2)); on success the CPU
+  // continues at the new entry point.
+  int32_t exec(Process& p, const std::string& path, std::vector<std::string> argv,
+               std::vector<std::string> envp);
+  // The process ends: exit(2) (signal = 0) or killed by `signal`.
+  void exit_process(Process& p, int code, int signal = 0);
+  // Send `sig` to `target` from `sender` (null: the kernel). Default
+  // actions only: terminate, or ignore for SIGCHLD, SIGCONT, SIGURG, SIGWINCH.
+  void send_signal(Process& target, int sig, const Process* sender);
+  // Something changed that a blocked system call may be waiting for.
+  void wake_blocked() { generation_++; }
+  // Write a TLS descriptor (set_thread_area) into the live GDT.
+  void load_tls(const Process& p);
+  uint64_t random64();
+  // A new namespace's identity (the inode number /proc/<pid>/ns/* shows).
+  uint32_t alloc_ns_id() { return next_ns_id_--; }
+  void record_syscall(const Process& p, const char* name, uint32_t nr, int32_t result);
+
+  // --- the CPU's events (CpuHooks) -------------------------------------------
+  bool on_exception(cpu::Cpu& c, uint8_t vector, uint32_t error_code, bool has_error) override;
+  bool on_software_interrupt(cpu::Cpu& c, uint8_t vector) override;
+
+  KernelConfig config;
+  cpu::RamBus bus;
+  cpu::Cpu cpu;
+  FrameAllocator frames;
+  trace::Trace* trace = nullptr;  // where events go, if anywhere
+  KernelStats stats;
+  std::shared_ptr<PidNamespace> init_pid_ns;
+  std::shared_ptr<UtsNamespace> init_uts_ns;
+
+ private:
+  Process* pick_next();
+  void switch_to(Process& p);
+  void save_context(Process& p);
+  void retire(std::unique_ptr<AddressSpace> mm);
+  int alloc_pids(Process& p, const std::shared_ptr<PidNamespace>& ns);
+  std::shared_ptr<PidNamespace> new_pid_ns(const std::shared_ptr<PidNamespace>& parent);
+  void record(trace::Kind kind, const Process* p, const char* what, uint32_t code);
+
+  std::map<int, std::unique_ptr<Process>> procs_;  // by host PID
+  Process* current_ = nullptr;  // the process whose system call or fault is being handled
+  Process* loaded_ = nullptr;   // whose CR3 and TLS are in the CPU
+  int last_picked_ = 0;         // host PID of the last process run, for round-robin
+  uint64_t generation_ = 0;     // bumped by anything a blocked call might wait for
+  uint64_t idle_ns_ = 0;        // time skipped while every process slept
+  uint64_t rng_;
+  uint32_t next_ns_id_ = 0xEFFFFFF0u;  // namespace inode numbers, counting down as Linux's proc_ns do
+  // Address spaces of exited or exec'd processes, freed after the CPU stops
+  // (the CPU may still hold their CR3 until then).
+  std::vector<std::unique_ptr<AddressSpace>> retired_;
+};
+
+// The context a new program starts with: flat user segments, EIP at the
+// entry point, ESP at its initial stack.
+Context initial_context(uint32_t entry, uint32_t esp);
+
+}  // namespace isolab::containers

@@ -1,0 +1,134 @@
+// A process of the simulated host kernel (Linux's task_struct, cut down).
+//
+// What a process owns is plain data: its saved CPU context, its address
+// space, its file descriptors, its working directory and root, its
+// namespaces, its identity in every PID namespace it is visible in, and
+// the bookkeeping of wait(2): parent, children, exit status.
+// Namespaces follow Linux's nsproxy: a process points at one namespace of
+// each kind and shares it with the processes it forks (clone without
+// CLONE_NEW* flags). A PID namespace is nested: a process has a PID in its
+// own namespace and in every ancestor, as struct pid's numbers[] does
+// (include/linux/pid.h); getpid() returns the innermost.
+// Lesson: "processes", "namespaces: what ps sees".
+#pragma once
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "containers/mm.h"
+#include "containers/vfs/vfs.h"
+#include "cpu/state.h"
+
+namespace isolab::containers {
+
+struct Process;
+
+// A PID namespace (pid_namespaces(7)). `level` 0 is the host's.
+struct PidNamespace {
+  std::shared_ptr<PidNamespace> parent;
+  int level = 0;
+  uint32_t id = 0;       // its inode number, as /proc/<pid>/ns/pid shows it
+  int last_pid = 0;      // the last number handed out (alloc_pid counts up)
+  Process* child_reaper = nullptr;  // PID 1 of this namespace, once it exists
+  std::map<int, Process*> tasks;    // by PID in this namespace
+};
+
+// A UTS namespace (uts_namespaces(7)): the host name and domain name.
+struct UtsNamespace {
+  uint32_t id = 0;
+  std::string hostname = "isolab";
+  std::string domainname = "(none)";
+};
+
+// The namespaces a process is in (Linux's struct nsproxy). The next session
+// adds mnt, ipc, net, user, cgroup and time here.
+struct Namespaces {
+  std::shared_ptr<UtsNamespace> uts;
+  std::shared_ptr<PidNamespace> pid;  // the process's own PID namespace
+};
+
+// The user-visible CPU state saved while another process runs.
+struct Context {
+  uint32_t reg[8] = {};
+  uint32_t eip = 0;
+  uint32_t eflags = 0x202;
+  cpu::LazyFlags lazy;
+  cpu::SegmentCache seg[6];
+};
+
+// rt_sigaction(2) as recorded (delivery with signal frames comes later).
+struct SigAction {
+  uint32_t handler = 0;  // SIG_DFL, SIG_IGN or a user address
+  uint32_t flags = 0, restorer = 0;
+  uint64_t mask = 0;
+};
+
+enum class ProcState : uint8_t {
+  Runnable,  // R: may be picked by the scheduler
+  Blocked,   // S: a system call will be retried when something changes
+  Sleeping,  // S: nanosleep until wake_ns
+  Zombie,    // Z: exited, waiting for its parent's wait4
+};
+
+struct Process {
+  // Identity. pids[i] is the PID in namespace level i (0 = host).
+  std::vector<int> pids;
+  std::string comm;  // the program's name, as /proc/<pid>/stat shows (max 15 chars)
+  std::string exe;   // the path execve ran
+  std::vector<std::string> argv;  // for /proc/<pid>/cmdline
+  int pgid = 0, sid = 0;         // in the process's own namespace
+  uint32_t uid = 0, gid = 0;
+  uint32_t umask = 022;
+
+  Process* parent = nullptr;
+  std::vector<Process*> children;
+  std::string container;  // the container it belongs to (for messages and trace)
+
+  ProcState state = ProcState::Runnable;
+  uint64_t block_generation = 0;  // Blocked: the kernel's generation when it blocked
+  uint64_t wake_ns = 0;           // Sleeping: when to wake
+  int exit_code = 0;              // Zombie: the exit code or the killing signal
+  bool killed_by_signal = false;
+  uint32_t exit_signal = 17;      // what the parent is sent when this exits (SIGCHLD)
+
+  Context ctx;
+  std::unique_ptr<AddressSpace> mm;
+  uint64_t tls[3] = {};  // GDT entries 6..8 (set_thread_area), as descriptors
+  uint32_t clear_child_tid = 0;
+
+  std::vector<vfs::FilePtr> fds;  // index = fd; null = closed
+  std::vector<bool> cloexec;
+  vfs::InodePtr root;
+  vfs::Location cwd;
+
+  Namespaces ns;
+  std::array<SigAction, 65> sigactions{};
+  uint64_t sigmask = 0;
+  uint64_t sigpending = 0;
+
+  // Accounting for /proc: instructions run and when it started.
+  uint64_t user_insns = 0;
+  uint64_t start_ns = 0;
+  uint64_t min_faults = 0;
+
+  int pid() const { return pids.back(); }        // in its own namespace
+  int host_pid() const { return pids.front(); }  // in the host's
+  // This process's PID as seen from namespace `ns`, or 0 if it is not visible there.
+  int pid_in(const PidNamespace& ns) const;
+  // The parent's PID as this process sees it: 0 for a namespace's init.
+  int ppid() const;
+
+  int alloc_fd(vfs::FilePtr f, int lowest = 0, bool close_on_exec = false);
+  vfs::OpenFile* file(int fd) const {
+    return fd >= 0 && size_t(fd) < fds.size() ? fds[size_t(fd)].get() : nullptr;
+  }
+  char state_letter() const;
+};
+
+// Is namespace `ns` `ancestor` or inside it?
+bool pid_ns_within(const PidNamespace& ns, const PidNamespace& ancestor);
+
+}  // namespace isolab::containers

@@ -1,0 +1,77 @@
+// The system call layer: Linux i386 numbers (arch/x86/entry/syscalls/
+// syscall_32.tbl) mapped to handlers, one table (table.cpp).
+//
+// A handler gets the kernel, the calling process (the one running on the
+// CPU) and the six argument registers (EBX, ECX, EDX, ESI, EDI, EBP, the
+// i386 convention); it returns a value or -errno, or SYSCALL_RESTART to
+// block and be called again, or SYSCALL_NO_RETURN when the caller is gone.
+// Handlers are grouped by family: process.cpp (fork, exec, wait, exit,
+// kill, ids), memory.cpp (brk, mmap), files.cpp (open, read, write, stat,
+// getdents, pipes), system.cpp (uname, time, random, limits, signals).
+// Lesson: "system calls".
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "containers/kernel.h"
+#include "containers/linux_abi.h"
+
+namespace isolab::containers::syscalls {
+
+struct Args {
+  uint32_t a[6];
+  uint32_t operator[](int i) const { return a[i]; }
+  int32_t s(int i) const { return int32_t(a[i]); }
+};
+
+using Handler = int32_t (*)(Kernel& k, Process& p, const Args& a);
+
+struct Syscall {
+  uint32_t nr;
+  const char* name;
+  Handler fn;
+};
+
+// The handler for system call `nr`, or null (the caller returns -ENOSYS).
+const Syscall* lookup(uint32_t nr);
+
+// Helpers shared by the families.
+// Read a NULL-terminated array of string pointers (execve's argv, envp).
+bool read_string_array(Process& p, uint32_t va, std::vector<std::string>& out, int32_t& error);
+// Copy a value out to user memory; -EFAULT on a bad address.
+template <class T>
+int32_t put_user(Process& p, uint32_t va, const T& value) {
+  return p.mm->copy_out(va, &value, sizeof(T)) ? 0 : -linux_abi::LINUX_EFAULT;
+}
+
+#define ISOLAB_SYSCALL(name) int32_t sys_##name(Kernel& k, Process& p, const Args& a)
+// process.cpp
+ISOLAB_SYSCALL(exit); ISOLAB_SYSCALL(exit_group); ISOLAB_SYSCALL(fork); ISOLAB_SYSCALL(vfork);
+ISOLAB_SYSCALL(clone); ISOLAB_SYSCALL(execve); ISOLAB_SYSCALL(wait4); ISOLAB_SYSCALL(waitpid);
+ISOLAB_SYSCALL(kill); ISOLAB_SYSCALL(getpid); ISOLAB_SYSCALL(getppid); ISOLAB_SYSCALL(gettid);
+ISOLAB_SYSCALL(getuid); ISOLAB_SYSCALL(getgid); ISOLAB_SYSCALL(setpgid); ISOLAB_SYSCALL(getpgid);
+ISOLAB_SYSCALL(getpgrp); ISOLAB_SYSCALL(setsid); ISOLAB_SYSCALL(getsid);
+ISOLAB_SYSCALL(set_thread_area); ISOLAB_SYSCALL(set_tid_address); ISOLAB_SYSCALL(sched_yield);
+ISOLAB_SYSCALL(nanosleep); ISOLAB_SYSCALL(unshare);
+// memory.cpp
+ISOLAB_SYSCALL(brk); ISOLAB_SYSCALL(mmap2); ISOLAB_SYSCALL(old_mmap); ISOLAB_SYSCALL(munmap);
+ISOLAB_SYSCALL(mprotect);
+// files.cpp
+ISOLAB_SYSCALL(read); ISOLAB_SYSCALL(write); ISOLAB_SYSCALL(readv); ISOLAB_SYSCALL(writev);
+ISOLAB_SYSCALL(open); ISOLAB_SYSCALL(openat); ISOLAB_SYSCALL(close); ISOLAB_SYSCALL(lseek);
+ISOLAB_SYSCALL(llseek); ISOLAB_SYSCALL(dup); ISOLAB_SYSCALL(dup2); ISOLAB_SYSCALL(dup3);
+ISOLAB_SYSCALL(pipe); ISOLAB_SYSCALL(pipe2); ISOLAB_SYSCALL(getdents64); ISOLAB_SYSCALL(stat64);
+ISOLAB_SYSCALL(lstat64); ISOLAB_SYSCALL(fstat64); ISOLAB_SYSCALL(fstatat64); ISOLAB_SYSCALL(access);
+ISOLAB_SYSCALL(faccessat); ISOLAB_SYSCALL(readlink); ISOLAB_SYSCALL(readlinkat); ISOLAB_SYSCALL(chdir);
+ISOLAB_SYSCALL(fchdir); ISOLAB_SYSCALL(getcwd); ISOLAB_SYSCALL(ioctl); ISOLAB_SYSCALL(fcntl64);
+ISOLAB_SYSCALL(mkdir); ISOLAB_SYSCALL(unlink);
+// system.cpp
+ISOLAB_SYSCALL(uname); ISOLAB_SYSCALL(sethostname); ISOLAB_SYSCALL(clock_gettime);
+ISOLAB_SYSCALL(clock_gettime64); ISOLAB_SYSCALL(gettimeofday); ISOLAB_SYSCALL(time);
+ISOLAB_SYSCALL(getrandom); ISOLAB_SYSCALL(sysinfo); ISOLAB_SYSCALL(prlimit64);
+ISOLAB_SYSCALL(ugetrlimit); ISOLAB_SYSCALL(rt_sigaction); ISOLAB_SYSCALL(rt_sigprocmask);
+ISOLAB_SYSCALL(umask);
+#undef ISOLAB_SYSCALL
+
+}  // namespace isolab::containers::syscalls

@@ -1,0 +1,196 @@
+// System information, time, randomness, limits and signal bookkeeping:
+// uname, sethostname, clock_gettime, getrandom, sysinfo, prlimit64,
+// rt_sigaction, rt_sigprocmask (uname(2), clock_gettime(2), getrandom(2),
+// sysinfo(2), getrlimit(2), sigaction(2)).
+#include <cstring>
+
+#include "containers/linux_abi.h"
+#include "containers/syscalls/syscalls.h"
+
+namespace isolab::containers::syscalls {
+
+using namespace linux_abi;
+
+namespace {
+
+// Wall-clock time starts at a fixed date so runs repeat: 2024-01-01 00:00 UTC.
+constexpr uint64_t EPOCH_S = 1704067200;
+
+// The clock's reading in nanoseconds, or false for an unknown clock.
+bool read_clock(Kernel& k, Process& p, uint32_t clock, uint64_t& ns) {
+  switch (clock) {
+    case LINUX_CLOCK_REALTIME:
+    case LINUX_CLOCK_REALTIME_COARSE: ns = EPOCH_S * 1000000000ull + k.now_ns(); return true;
+    case LINUX_CLOCK_MONOTONIC:
+    case LINUX_CLOCK_MONOTONIC_RAW:
+    case LINUX_CLOCK_MONOTONIC_COARSE:
+    case LINUX_CLOCK_BOOTTIME: ns = k.now_ns(); return true;
+    case LINUX_CLOCK_PROCESS_CPUTIME_ID:
+    case LINUX_CLOCK_THREAD_CPUTIME_ID: ns = p.user_insns * k.config.ns_per_insn; return true;
+    default: return false;
+  }
+}
+
+void put_field(uint8_t* at, const std::string& s) { std::strncpy(reinterpret_cast<char*>(at), s.c_str(), 64); }
+
+}  // namespace
+
+// uname(buf): struct new_utsname, six fields of 65 bytes. The node name is
+// the caller's UTS namespace's: what makes `hostname` differ per container.
+int32_t sys_uname(Kernel&, Process& p, const Args& a) {
+  uint8_t u[6 * 65] = {};
+  put_field(u + 0 * 65, "Linux");
+  put_field(u + 1 * 65, p.ns.uts->hostname);
+  put_field(u + 2 * 65, "6.1.0-isolab");
+  put_field(u + 3 * 65, "#1 SMP isolab simulated kernel");
+  put_field(u + 4 * 65, "i686");
+  put_field(u + 5 * 65, p.ns.uts->domainname);
+  return p.mm->copy_out(a[0], u, sizeof u) ? 0 : -LINUX_EFAULT;
+}
+
+int32_t sys_sethostname(Kernel&, Process& p, const Args& a) {
+  if (a.s(1) < 0 || a[1] > 64) return -LINUX_EINVAL;
+  std::string name(a[1], '\0');
+  if (a[1] && !p.mm->copy_in(a[0], name.data(), a[1])) return -LINUX_EFAULT;
+  p.ns.uts->hostname = name.substr(0, name.find('\0'));
+  return 0;
+}
+
+int32_t sys_clock_gettime(Kernel& k, Process& p, const Args& a) {
+  uint64_t ns;
+  if (!read_clock(k, p, a[0], ns)) return -LINUX_EINVAL;
+  int32_t ts[2] = {int32_t(ns / 1000000000ull), int32_t(ns % 1000000000ull)};
+  return p.mm->copy_out(a[1], ts, sizeof ts) ? 0 : -LINUX_EFAULT;
+}
+
+// clock_gettime64: the y2038-safe variant with 64-bit fields, which
+// current glibc on i386 tries first.
+int32_t sys_clock_gettime64(Kernel& k, Process& p, const Args& a) {
+  uint64_t ns;
+  if (!read_clock(k, p, a[0], ns)) return -LINUX_EINVAL;
+  int64_t ts[2] = {int64_t(ns / 1000000000ull), int64_t(ns % 1000000000ull)};
+  return p.mm->copy_out(a[1], ts, sizeof ts) ? 0 : -LINUX_EFAULT;
+}
+
+int32_t sys_gettimeofday(Kernel& k, Process& p, const Args& a) {
+  uint64_t ns;
+  read_clock(k, p, LINUX_CLOCK_REALTIME, ns);
+  int32_t tv[2] = {int32_t(ns / 1000000000ull), int32_t(ns % 1000000000ull / 1000)};
+  if (a[0] && !p.mm->copy_out(a[0], tv, sizeof tv)) return -LINUX_EFAULT;
+  int32_t tz[2] = {0, 0};
+  if (a[1] && !p.mm->copy_out(a[1], tz, sizeof tz)) return -LINUX_EFAULT;
+  return 0;
+}
+
+int32_t sys_time(Kernel& k, Process& p, const Args& a) {
+  uint64_t ns;
+  read_clock(k, p, LINUX_CLOCK_REALTIME, ns);
+  int32_t t = int32_t(ns / 1000000000ull);
+  if (a[0] && put_user(p, a[0], t) < 0) return -LINUX_EFAULT;
+  return t;
+}
+
+// getrandom(buf, len, flags): bytes from the kernel's seeded PRNG, so a
+// run repeats exactly.
+int32_t sys_getrandom(Kernel& k, Process& p, const Args& a) {
+  if (a[2] & ~7u) return -LINUX_EINVAL;
+  uint32_t len = std::min<uint32_t>(a[1], 33554431);
+  std::vector<uint8_t> buf(len);
+  for (uint32_t i = 0; i < len; i += 8) {
+    uint64_t r = k.random64();
+    std::memcpy(buf.data() + i, &r, std::min<uint32_t>(8, len - i));
+  }
+  if (len && !p.mm->copy_out(a[0], buf.data(), len)) return -LINUX_EFAULT;
+  return int32_t(len);
+}
+
+// sysinfo(info): struct sysinfo on i386 (64 bytes), memory in units of 4 KiB.
+int32_t sys_sysinfo(Kernel& k, Process& p, const Args& a) {
+  uint32_t s[16] = {};
+  s[0] = uint32_t(k.now_ns() / 1000000000ull);  // uptime
+  s[4] = k.frames.total_frames();                // totalram
+  s[5] = k.frames.free_frames();                 // freeram
+  uint16_t procs = uint16_t(k.processes().size());
+  std::memcpy(&s[10], &procs, 2);                // procs (then padding)
+  s[13] = PAGE_SIZE;                             // mem_unit
+  return p.mm->copy_out(a[0], s, sizeof s) ? 0 : -LINUX_EFAULT;
+}
+
+namespace {
+
+// Default limits (RLIM_INFINITY unless listed), as a fresh Linux login has.
+void default_limit(uint32_t resource, uint64_t& cur, uint64_t& max) {
+  constexpr uint64_t INF = ~0ull;
+  cur = max = INF;
+  if (resource == 3) cur = STACK_SIZE;           // RLIMIT_STACK
+  if (resource == 4) cur = 0;                    // RLIMIT_CORE
+  if (resource == 7) cur = 1024, max = 4096;     // RLIMIT_NOFILE
+  if (resource == 8) cur = max = 8u << 20;       // RLIMIT_MEMLOCK
+}
+
+}  // namespace
+
+// prlimit64(pid, resource, new_limit, old_limit): reports the defaults;
+// setting is accepted and not yet enforced.
+int32_t sys_prlimit64(Kernel& k, Process& p, const Args& a) {
+  if (a.s(0) != 0 && !k.find(*p.ns.pid, a.s(0))) return -LINUX_ESRCH;
+  if (a[1] >= 16) return -LINUX_EINVAL;
+  if (a[3]) {
+    uint64_t lim[2];
+    default_limit(a[1], lim[0], lim[1]);
+    if (!p.mm->copy_out(a[3], lim, sizeof lim)) return -LINUX_EFAULT;
+  }
+  return 0;
+}
+
+int32_t sys_ugetrlimit(Kernel&, Process& p, const Args& a) {
+  if (a[0] >= 16) return -LINUX_EINVAL;
+  uint64_t cur, max;
+  default_limit(a[0], cur, max);
+  uint32_t lim[2] = {cur > 0xFFFFFFFFull ? 0xFFFFFFFFu : uint32_t(cur), max > 0xFFFFFFFFull ? 0xFFFFFFFFu : uint32_t(max)};
+  return p.mm->copy_out(a[1], lim, sizeof lim) ? 0 : -LINUX_EFAULT;
+}
+
+// rt_sigaction(sig, act, oldact, sigsetsize): recorded; SIG_IGN and
+// SIG_DFL take effect, handlers are kept for signal delivery (next).
+int32_t sys_rt_sigaction(Kernel&, Process& p, const Args& a) {
+  int32_t sig = a.s(0);
+  if (a[3] != 8 || sig < 1 || sig > LINUX_NSIG) return -LINUX_EINVAL;
+  if (a[1] && (sig == LINUX_SIGKILL || sig == LINUX_SIGSTOP)) return -LINUX_EINVAL;
+  SigAction& sa = p.sigactions[size_t(sig)];
+  if (a[2]) {
+    uint32_t old[5] = {sa.handler, sa.flags, sa.restorer, uint32_t(sa.mask), uint32_t(sa.mask >> 32)};
+    if (!p.mm->copy_out(a[2], old, sizeof old)) return -LINUX_EFAULT;
+  }
+  if (a[1]) {
+    uint32_t nw[5];
+    if (!p.mm->copy_in(a[1], nw, sizeof nw)) return -LINUX_EFAULT;
+    sa = SigAction{nw[0], nw[1], nw[2], uint64_t(nw[4]) << 32 | nw[3]};
+  }
+  return 0;
+}
+
+// rt_sigprocmask(how, set, oldset, sigsetsize).
+int32_t sys_rt_sigprocmask(Kernel&, Process& p, const Args& a) {
+  if (a[3] != 8) return -LINUX_EINVAL;
+  if (a[2] && put_user(p, a[2], p.sigmask) < 0) return -LINUX_EFAULT;
+  if (!a[1]) return 0;
+  uint64_t set;
+  if (!p.mm->copy_in(a[1], &set, 8)) return -LINUX_EFAULT;
+  switch (a[0]) {
+    case 0: p.sigmask |= set; break;   // SIG_BLOCK
+    case 1: p.sigmask &= ~set; break;  // SIG_UNBLOCK
+    case 2: p.sigmask = set; break;    // SIG_SETMASK
+    default: return -LINUX_EINVAL;
+  }
+  p.sigmask &= ~((1ull << (LINUX_SIGKILL - 1)) | (1ull << (LINUX_SIGSTOP - 1)));
+  return 0;
+}
+
+int32_t sys_umask(Kernel&, Process& p, const Args& a) {
+  uint32_t old = p.umask;
+  p.umask = a[0] & 0777;
+  return int32_t(old);
+}
+
+}  // namespace isolab::containers::syscalls

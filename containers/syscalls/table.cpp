@@ -1,0 +1,136 @@
+// The system call table: Linux i386 number, name, handler
+// (arch/x86/entry/syscalls/syscall_32.tbl). A number not listed returns
+// -ENOSYS, as Linux does for a call it does not have.
+#include <array>
+
+#include "containers/syscalls/syscalls.h"
+
+namespace isolab::containers::syscalls {
+
+namespace {
+
+constexpr Syscall kTable[] = {
+    {1, "exit", sys_exit},
+    {2, "fork", sys_fork},
+    {3, "read", sys_read},
+    {4, "write", sys_write},
+    {5, "open", sys_open},
+    {6, "close", sys_close},
+    {7, "waitpid", sys_waitpid},
+    {10, "unlink", sys_unlink},
+    {11, "execve", sys_execve},
+    {12, "chdir", sys_chdir},
+    {13, "time", sys_time},
+    {19, "lseek", sys_lseek},
+    {20, "getpid", sys_getpid},
+    {24, "getuid", sys_getuid},
+    {33, "access", sys_access},
+    {37, "kill", sys_kill},
+    {39, "mkdir", sys_mkdir},
+    {41, "dup", sys_dup},
+    {42, "pipe", sys_pipe},
+    {45, "brk", sys_brk},
+    {47, "getgid", sys_getgid},
+    {49, "geteuid", sys_getuid},
+    {50, "getegid", sys_getgid},
+    {54, "ioctl", sys_ioctl},
+    {57, "setpgid", sys_setpgid},
+    {60, "umask", sys_umask},
+    {63, "dup2", sys_dup2},
+    {64, "getppid", sys_getppid},
+    {65, "getpgrp", sys_getpgrp},
+    {66, "setsid", sys_setsid},
+    {74, "sethostname", sys_sethostname},
+    {76, "getrlimit", sys_ugetrlimit},
+    {78, "gettimeofday", sys_gettimeofday},
+    {85, "readlink", sys_readlink},
+    {90, "mmap", sys_old_mmap},
+    {91, "munmap", sys_munmap},
+    {114, "wait4", sys_wait4},
+    {116, "sysinfo", sys_sysinfo},
+    {120, "clone", sys_clone},
+    {122, "uname", sys_uname},
+    {125, "mprotect", sys_mprotect},
+    {132, "getpgid", sys_getpgid},
+    {133, "fchdir", sys_fchdir},
+    {140, "_llseek", sys_llseek},
+    {145, "readv", sys_readv},
+    {146, "writev", sys_writev},
+    {147, "getsid", sys_getsid},
+    {158, "sched_yield", sys_sched_yield},
+    {162, "nanosleep", sys_nanosleep},
+    {174, "rt_sigaction", sys_rt_sigaction},
+    {175, "rt_sigprocmask", sys_rt_sigprocmask},
+    {183, "getcwd", sys_getcwd},
+    {190, "vfork", sys_vfork},
+    {191, "ugetrlimit", sys_ugetrlimit},
+    {192, "mmap2", sys_mmap2},
+    {195, "stat64", sys_stat64},
+    {196, "lstat64", sys_lstat64},
+    {197, "fstat64", sys_fstat64},
+    {199, "getuid32", sys_getuid},
+    {200, "getgid32", sys_getgid},
+    {201, "geteuid32", sys_getuid},
+    {202, "getegid32", sys_getgid},
+    {220, "getdents64", sys_getdents64},
+    {221, "fcntl64", sys_fcntl64},
+    {224, "gettid", sys_gettid},
+    {243, "set_thread_area", sys_set_thread_area},
+    {252, "exit_group", sys_exit_group},
+    {258, "set_tid_address", sys_set_tid_address},
+    {265, "clock_gettime", sys_clock_gettime},
+    {295, "openat", sys_openat},
+    {300, "fstatat64", sys_fstatat64},
+    {305, "readlinkat", sys_readlinkat},
+    {307, "faccessat", sys_faccessat},
+    {310, "unshare", sys_unshare},
+    {330, "dup3", sys_dup3},
+    {331, "pipe2", sys_pipe2},
+    {340, "prlimit64", sys_prlimit64},
+    {355, "getrandom", sys_getrandom},
+    {403, "clock_gettime64", sys_clock_gettime64},
+};
+
+constexpr uint32_t MAX_NR = 512;
+
+// Index by number, built once from kTable.
+const std::array<const Syscall*, MAX_NR>& by_number() {
+  static const auto index = [] {
+    std::array<const Syscall*, MAX_NR> t{};
+    for (const Syscall& s : kTable) t[s.nr] = &s;
+    return t;
+  }();
+  return index;
+}
+
+}  // namespace
+
+const Syscall* lookup(uint32_t nr) { return nr < MAX_NR ? by_number()[nr] : nullptr; }
+
+bool read_string_array(Process& p, uint32_t va, std::vector<std::string>& out, int32_t& error) {
+  constexpr size_t MAX_TOTAL = 128 * 1024;  // keeps far below ARG_MAX; E2BIG beyond
+  size_t total = 0;
+  out.clear();
+  if (!va) return true;
+  for (uint32_t i = 0;; i++) {
+    uint32_t ptr;
+    if (!p.mm->copy_in(va + 4 * i, &ptr, 4)) {
+      error = -linux_abi::LINUX_EFAULT;
+      return false;
+    }
+    if (!ptr) return true;
+    std::string s;
+    if (!p.mm->read_string(ptr, s, 32 * 1024)) {
+      error = -linux_abi::LINUX_EFAULT;
+      return false;
+    }
+    total += s.size() + 1 + 4;
+    if (total > MAX_TOTAL) {
+      error = -linux_abi::LINUX_E2BIG;
+      return false;
+    }
+    out.push_back(std::move(s));
+  }
+}
+
+}  // namespace isolab::containers::syscalls

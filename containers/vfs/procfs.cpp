@@ -1,0 +1,135 @@
+// procfs: /proc computed from the process table (procfs.h).
+#include "containers/vfs/procfs.h"
+
+#include <cstdio>
+#include <string>
+
+#include "containers/kernel.h"
+
+namespace isolab::containers::vfs {
+
+namespace {
+
+// A read-only file whose contents are computed at open.
+InodePtr generated(std::function<std::string(const Process&)> fn, uint32_t mode = 0444) {
+  auto i = make_file(nullptr, mode);
+  i->generate = std::move(fn);
+  return i;
+}
+
+InodePtr generated_link(std::function<std::string(const Process&)> fn) {
+  auto i = make_symlink("");
+  i->generate = std::move(fn);
+  return i;
+}
+
+// A synthetic directory with a fixed list of names.
+InodePtr fixed_dir(std::vector<std::string> names, std::function<InodePtr(const Process&, const std::string&)> lookup) {
+  auto d = make_dir(0555);
+  d->list = [names](const Process&) { return names; };
+  d->lookup = std::move(lookup);
+  return d;
+}
+
+// "pid (comm) state ppid pgrp session tty_nr tpgid flags minflt cminflt
+// majflt cmajflt utime stime cutime cstime priority nice num_threads
+// itrealvalue starttime vsize rss", PIDs as `viewer` numbers them.
+std::string stat_line(const Kernel& k, const Process& q, const Process& viewer) {
+  const PidNamespace& ns = *viewer.ns.pid;
+  int ppid = q.parent ? q.parent->pid_in(ns) : 0;
+  uint64_t ticks = q.user_insns * k.config.ns_per_insn / 10000000ull;  // USER_HZ = 100
+  uint64_t start = q.start_ns / 10000000ull;
+  uint32_t vsize = 0, rss = 0;
+  if (q.mm) {
+    for (const Vma& v : q.mm->areas()) vsize += v.end - v.start;
+    rss = q.mm->resident_pages();
+  }
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "%d (%s) %c %d %d %d 0 -1 4194304 %llu 0 0 0 %llu 0 0 0 20 0 1 0 %llu %u %u\n",
+                q.pid_in(ns), q.comm.c_str(), q.state_letter(), ppid, q.pgid, q.sid,
+                (unsigned long long)q.min_faults, (unsigned long long)ticks, (unsigned long long)start, vsize, rss);
+  return buf;
+}
+
+std::string status_text(const Process& q, const Process& viewer) {
+  const PidNamespace& ns = *viewer.ns.pid;
+  std::string nspid;
+  for (size_t i = size_t(ns.level); i < q.pids.size(); i++) nspid += "\t" + std::to_string(q.pids[i]);
+  return "Name:\t" + q.comm + "\nState:\t" + q.state_letter() + "\nPid:\t" + std::to_string(q.pid_in(ns)) +
+         "\nPPid:\t" + std::to_string(q.parent ? q.parent->pid_in(ns) : 0) + "\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n" +
+         "NSpid:" + nspid + "\n";
+}
+
+// /proc/<pid>: looks the process up again on every access, so a file of a
+// process that has gone is simply not there.
+InodePtr pid_dir(Kernel& k, int host_pid) {
+  auto with = [&k, host_pid](auto fn) {
+    return [&k, host_pid, fn](const Process& viewer) -> std::string {
+      const Process* q = k.find_host_pid(host_pid);
+      return q ? fn(*q, viewer) : std::string();
+    };
+  };
+  auto ns_dir = fixed_dir({"pid", "uts"}, [with](const Process&, const std::string& name) -> InodePtr {
+    if (name == "pid")
+      return generated_link(with([](const Process& q, const Process&) { return "pid:[" + std::to_string(q.ns.pid->id) + "]"; }));
+    if (name == "uts")
+      return generated_link(with([](const Process& q, const Process&) { return "uts:[" + std::to_string(q.ns.uts->id) + "]"; }));
+    return nullptr;
+  });
+  return fixed_dir({"cmdline", "comm", "exe", "ns", "stat", "status"},
+                   [&k, with, ns_dir](const Process&, const std::string& name) -> InodePtr {
+    if (name == "stat") return generated(with([&k](const Process& q, const Process& v) { return stat_line(k, q, v); }));
+    if (name == "status") return generated(with(status_text));
+    if (name == "comm") return generated(with([](const Process& q, const Process&) { return q.comm + "\n"; }));
+    if (name == "cmdline")
+      return generated(with([](const Process& q, const Process&) {
+        std::string s;
+        for (const std::string& a : q.argv) s += a + '\0';
+        return s;
+      }));
+    if (name == "exe") return generated_link(with([](const Process& q, const Process&) { return q.exe; }));
+    if (name == "ns") return ns_dir;
+    return nullptr;
+  });
+}
+
+std::string meminfo(const Kernel& k) {
+  uint64_t total = uint64_t(k.frames.total_frames()) * 4, free = uint64_t(k.frames.free_frames()) * 4;
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "MemTotal:       %8llu kB\nMemFree:        %8llu kB\nMemAvailable:   %8llu kB\n"
+                "Buffers:               0 kB\nCached:                0 kB\nSwapTotal:             0 kB\n"
+                "SwapFree:              0 kB\n",
+                (unsigned long long)total, (unsigned long long)free, (unsigned long long)free);
+  return buf;
+}
+
+}  // namespace
+
+InodePtr make_procfs(Kernel& k) {
+  auto proc = make_dir(0555);
+  proc->list = [&k](const Process& viewer) {
+    std::vector<std::string> names;
+    for (auto& [pid, q] : viewer.ns.pid->tasks) names.push_back(std::to_string(pid));
+    names.insert(names.end(), {"meminfo", "self", "uptime"});
+    return names;
+  };
+  proc->lookup = [&k](const Process& viewer, const std::string& name) -> InodePtr {
+    if (name == "self") return generated_link([](const Process& v) { return std::to_string(v.pid()); });
+    if (name == "meminfo") return generated([&k](const Process&) { return meminfo(k); });
+    if (name == "uptime")
+      return generated([&k](const Process&) {
+        char buf[64];
+        double s = double(k.now_ns()) / 1e9;
+        std::snprintf(buf, sizeof buf, "%.2f %.2f\n", s, s);
+        return std::string(buf);
+      });
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos || name.size() > 9) return nullptr;
+    const Process* q = k.find(*viewer.ns.pid, std::stoi(name));
+    return q ? pid_dir(k, q->host_pid()) : nullptr;
+  };
+  return proc;
+}
+
+}  // namespace isolab::containers::vfs

@@ -1,0 +1,29 @@
+// `isolab gui`: options and dispatch. See gui_main.h.
+#include "ui/gui_main.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+namespace isolab::ui {
+
+void add_gui_options(CLI::App& gui, GuiOptions& o) {
+  gui.add_option("--scenario", o.scenario, "what to open: default (two miniOS VMs, weights 1 and 3) or idle");
+  auto* shot = gui.add_option("--screenshot", o.screenshot, "render headless and write the last frame to FILE.png");
+  gui.add_option("--frames", o.frames, "frames to render before the screenshot (default 30)")
+      ->needs(shot)
+      ->check(CLI::Range(1, 100000));
+  gui.add_option("--list-windows", o.list_windows, "write the titles of the windows drawn in the last frame to FILE");
+}
+
+int gui_main(const GuiOptions& o) {
+#ifdef ISOLAB_HAVE_GUI
+  return run_gui(o);
+#else
+  std::fprintf(stderr,
+               "isolab gui: this build has no visualizer (SDL2 or Dear ImGui was not found when it was configured;"
+               " install libsdl2-dev libimgui-dev libstb-dev and configure again)\n");
+  return 2;
+#endif
+}
+
+}  // namespace isolab::ui

@@ -1,0 +1,29 @@
+// The panels of the visualizer, one file each (ui/panel_<name>.cpp). Each
+// draws one ImGui window under a fixed title, reading the session; only
+// the VMs panel (which VM is selected) and the Controls and Console panels
+// (run, pause, step, typed input) change anything, through the session's
+// own functions.
+#pragma once
+#include "ui/session.h"
+
+namespace isolab::ui {
+
+// Where a panel sits when it first appears, in a display of `w` x `h`
+// pixels laid out as three columns.
+struct PanelPlace {
+  float x, y, w, h;
+};
+
+void draw_vm_list(Session& s, PanelPlace p);       // "VMs"
+void draw_controls(Session& s, PanelPlace p);      // "Controls"
+void draw_registers(Session& s, PanelPlace p);     // "Registers"
+void draw_disassembly(Session& s, PanelPlace p);   // "Disassembly"
+void draw_exits(Session& s, PanelPlace p);         // "VM exits"
+void draw_page_tables(Session& s, PanelPlace p);   // "Page tables"
+void draw_console(Session& s, PanelPlace p);       // "Console"
+
+// Begin a panel's window at its first-use place. Returns ImGui::Begin's
+// result; the caller always calls ImGui::End.
+bool begin_panel(const char* title, PanelPlace p);
+
+}  // namespace isolab::ui
