@@ -3,6 +3,7 @@
 // 2 bad usage or bad input, with one line on stderr saying what and where.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 
@@ -105,9 +106,12 @@ int main(int argc, char** argv) {
   if (*lesson) return not_built("lesson", "issue #6");
   if (*gui) return isolab::ui::gui_main(guio);
 
-  // No subcommand: the visualizer when a display is available (it arrives
-  // with issue #7), otherwise the terminal tour.
-  std::printf("isolab: the visualizer is not part of this build yet (issue #7); running the terminal tour.\n"
+  // No subcommand: the visualizer on the default scenario when a display is
+  // available, otherwise say so and run the terminal tour (DESIGN.md 7).
+  const char* display = std::getenv("DISPLAY");
+  const char* wayland = std::getenv("WAYLAND_DISPLAY");
+  if ((display && *display) || (wayland && *wayland)) return isolab::ui::gui_main(isolab::ui::GuiOptions{});
+  std::printf("isolab: no display for the visualizer (DISPLAY is not set); running the terminal tour.\n"
               "        `isolab --help` lists the commands.\n\n");
   return isolab::app::run_tour();
 }
