@@ -5,6 +5,11 @@
 #include "emulator/mptable.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <new>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <chrono>
 
 namespace isolab::emulator {
@@ -19,7 +24,6 @@ Machine::Machine(const MachineConfig& cfg)
       rtc(router, cfg.rtc_epoch),
       kbc(router),
       ata(router),
-      ram_(new uint8_t[cfg.ram_bytes]()),
       ports_(65536) {
   for (Device* d : std::initializer_list<Device*>{&pic, &pit, &uart, &rtc, &vga, &kbc, &ata, &debugcon, &debug_exit,
                                                   &lapic, &ioapic})
@@ -39,9 +43,12 @@ Machine::Machine(const MachineConfig& cfg)
     cpu.s.a20 = on;
     cpu.flush_tlb();
   };
+  void* mem = mmap(nullptr, cfg.ram_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (mem == MAP_FAILED) throw std::bad_alloc();
+  ram_ = static_cast<uint8_t*>(mem);
   rtc.set_memory_size(cfg.ram_bytes);
   // What a PC BIOS leaves behind for an OS that looks: the MP tables.
-  write_mp_table(ram_.get(), cfg.ram_bytes);
+  write_mp_table(ram_, cfg.ram_bytes);
   cpu.reset();
   cpu.hooks = this;
   cpu.has_local_apic = true;  // CPUID reports the APIC the machine has
@@ -49,7 +56,50 @@ Machine::Machine(const MachineConfig& cfg)
   if (config.paging != PagingMode::Direct) cpu.translator = this;
 }
 
-Machine::~Machine() = default;
+Machine::~Machine() { munmap(ram_, config.ram_bytes); }
+
+bool Machine::share_ram(Machine& other) {
+  if (other.config.ram_bytes != config.ram_bytes) return false;
+  const size_t n = config.ram_bytes;
+  int fd = memfd_create("isolab-ram", MFD_CLOEXEC);
+  if (fd < 0) return false;
+  // Freeze this machine's RAM into the file, then map both machines onto
+  // it privately, in place (MAP_FIXED keeps every host pointer valid).
+  bool ok = ftruncate(fd, off_t(n)) == 0;
+  for (size_t done = 0; ok && done < n;) {
+    ssize_t w = pwrite(fd, ram_ + done, n - done, off_t(done));
+    if (w <= 0) ok = false;
+    else done += size_t(w);
+  }
+  const int prot = PROT_READ | PROT_WRITE, flags = MAP_PRIVATE | MAP_FIXED;
+  ok = ok && mmap(ram_, n, prot, flags, fd, 0) != MAP_FAILED;
+  ok = ok && mmap(other.ram_, n, prot, flags, fd, 0) != MAP_FAILED;
+  close(fd);  // the mappings keep the file alive
+  cpu.flush_tlb();
+  other.cpu.flush_tlb();
+  return ok;
+}
+
+uint64_t Machine::private_ram_bytes() const {
+  // /proc/self/smaps: find this mapping and read its Private_Dirty.
+  FILE* f = std::fopen("/proc/self/smaps", "r");
+  if (!f) return 0;
+  char line[512];
+  bool in = false;
+  uint64_t kib = 0;
+  const uintptr_t start = reinterpret_cast<uintptr_t>(ram_);
+  while (std::fgets(line, sizeof line, f)) {
+    unsigned long lo, hi;
+    if (std::sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && std::strchr(line, '-') < std::strchr(line, ' ')) {
+      in = lo == start;
+      continue;
+    }
+    unsigned long v;
+    if (in && std::sscanf(line, "Private_Dirty: %lu kB", &v) == 1) kib += v;
+  }
+  std::fclose(f);
+  return kib * 1024;
+}
 
 void Machine::attach(Device& d) {
   devices_.push_back(&d);

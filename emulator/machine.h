@@ -139,11 +139,20 @@ class Machine : public cpu::Bus, public cpu::CpuHooks, public cpu::InterruptSour
   // Simulated time spent idle (skipped while the guest halted); snapshots
   // save and restore it with the CPU state.
   uint64_t idle_ns() const { return idle_ns_; }
+  // Make `other` (a machine of the same RAM size) a copy-on-write sharer of
+  // this machine's RAM: both mappings become private views of one frozen
+  // copy, and a page is duplicated only when one of them writes it. Both
+  // keep their addresses. Returns false (and changes nothing) if the host
+  // refuses, in which case the caller copies.
+  bool share_ram(Machine& other);
+  // Host memory this machine's RAM uses on its own: pages it has written
+  // since it was created or cloned (Private_Dirty of its mapping).
+  uint64_t private_ram_bytes() const;
   void set_idle_ns(uint64_t ns) { idle_ns_ = ns; }
   uint32_t exit_code() const { return exit_code_; }
 
   // cpu::Bus
-  uint8_t* ram() override { return ram_.get(); }
+  uint8_t* ram() override { return ram_; }
   uint64_t ram_size() const override { return config.ram_bytes; }
   bool is_ram_page(uint32_t page) const override;
   uint32_t mmio_read(uint32_t addr, int size) override;
@@ -184,7 +193,9 @@ class Machine : public cpu::Bus, public cpu::CpuHooks, public cpu::InterruptSour
   void advance_devices();
   uint64_t next_device_event() const;
 
-  std::unique_ptr<uint8_t[]> ram_;
+  // Guest RAM: an anonymous private mapping, so untouched pages cost
+  // nothing, and a clone can share pages copy-on-write (share_ram).
+  uint8_t* ram_ = nullptr;
   std::vector<Device*> devices_;
   std::vector<PortSlot> ports_;  // 65536 entries: which device decodes each port
   struct MmioSlot {

@@ -44,7 +44,9 @@ struct MachineBlob {
 
 // Copy the state (not the configuration) of `from` into `to`.
 void copy_state(const Machine& from, Machine& to) {
-  std::memcpy(to.ram(), const_cast<Machine&>(from).ram(), from.config.ram_bytes);
+  // RAM is shared copy-on-write where the host allows, copied otherwise.
+  if (!const_cast<Machine&>(from).share_ram(to))
+    std::memcpy(to.ram(), const_cast<Machine&>(from).ram(), from.config.ram_bytes);
   to.cpu.s = from.cpu.s;
   to.set_idle_ns(from.idle_ns());
   to.exits = from.exits;

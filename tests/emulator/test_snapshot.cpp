@@ -101,9 +101,16 @@ TEST_CASE("snapshot: a clone continues like its parent and then diverges on its 
   child.typed = parent.typed;
   child.out = parent.out;
   child.attach();
+  // Right after the clone both share every page: neither owns any yet.
+  CHECK(parent.m->private_ram_bytes() < (256u << 10));
+  CHECK(child.m->private_ram_bytes() < (256u << 10));
+  CHECK(std::memcmp(parent.m->ram(), child.m->ram(), parent.m->config.ram_bytes) == 0);
   CHECK(parent.m->run(20'000'000'000ull) == MachineStop::Halted);
   CHECK(child.m->run(20'000'000'000ull) == MachineStop::Halted);
   CHECK(parent.out.find("echo parent") != std::string::npos);
   CHECK(child.out.find("echo child") != std::string::npos);
   CHECK(child.out.find("echo parent") == std::string::npos);
+  // Each now owns the pages it wrote, and only those.
+  CHECK(child.m->private_ram_bytes() > 0);
+  CHECK(child.m->private_ram_bytes() < child.m->config.ram_bytes / 2);
 }

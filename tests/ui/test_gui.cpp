@@ -2,6 +2,7 @@
 // real picture with every panel on it, the same every time, and bad usage
 // exits 2 (DESIGN.md sections 7 and 9).
 #include <doctest/doctest.h>
+#include <unistd.h>
 #include <stb_image.h>
 #include <sys/wait.h>
 
@@ -44,8 +45,11 @@ struct Shot {
 const Shot& default_shot() {
   static Shot shot = [] {
     Shot s;
-    s.png = kDir + "/default.png";
-    s.windows = kDir + "/default.windows";
+    // ctest runs each case in its own process, two at a time: each process
+    // gets its own files.
+    const std::string tag = std::to_string(getpid());
+    s.png = kDir + "/default-" + tag + ".png";
+    s.windows = kDir + "/default-" + tag + ".windows";
     std::remove(s.png.c_str());
     std::remove(s.windows.c_str());
     s.status = gui("--screenshot " + s.png + " --frames 30 --list-windows " + s.windows);
@@ -96,17 +100,18 @@ TEST_CASE("gui: every panel's window is drawn in the last frame, as ImGui record
 TEST_CASE("gui: the same command draws the same picture") {
   const Shot& shot = default_shot();
   REQUIRE(shot.status == 0);
-  const std::string again = kDir + "/default-again.png";
+  const std::string again = kDir + "/default-again-" + std::to_string(getpid()) + ".png";
   REQUIRE(gui("--screenshot " + again + " --frames 30") == 0);
   CHECK(read_text(again) == read_text(shot.png));
 }
 
 TEST_CASE("gui: bad usage exits 2 with one line on stderr") {
   const std::string err = kDir + "/usage.err";
-  CHECK(gui("--scenario nosuch --screenshot " + kDir + "/x.png", "", err) == 2);
+  const std::string x = kDir + "/x-" + std::to_string(getpid()) + ".png";
+  CHECK(gui("--scenario nosuch --screenshot " + x, "", err) == 2);
   CHECK(read_text(err).find("nosuch") != std::string::npos);
   CHECK(gui("--frames 3", "", err) == 2);  // --frames needs --screenshot
-  CHECK(gui("--screenshot " + kDir + "/x.png --frames 0", "", err) == 2);
+  CHECK(gui("--screenshot " + x + " --frames 0", "", err) == 2);
   // No display and no --screenshot: nothing to draw on.
   CHECK(gui("", "env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER", err) == 2);
   CHECK(read_text(err).find("no display") != std::string::npos);
