@@ -2,6 +2,8 @@
 #include "app/ctr_run.h"
 
 #include <CLI/CLI.hpp>
+#include <cctype>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -33,6 +35,29 @@ containers::ErrorOr<containers::Image> find_image(const std::string& name) {
   return containers::make_error(2, "unknown image '" + name + "' (known: minios, or a directory holding a root file system)");
 }
 
+// Docker's memory sizes (go-units RAMInBytes): a number with an optional
+// b, k, m or g unit, case-insensitive, the unit optionally followed by "b".
+bool parse_memory(const std::string& text, uint64_t& bytes) {
+  size_t i = 0;
+  uint64_t v = 0;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+    if (v > (UINT64_MAX - 9) / 10) return false;
+    v = v * 10 + uint64_t(text[i++] - '0');
+  }
+  if (i == 0) return false;
+  std::string unit = text.substr(i);
+  for (char& ch : unit) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+  int shift = 0;
+  if (unit == "" || unit == "b") shift = 0;
+  else if (unit == "k" || unit == "kb") shift = 10;
+  else if (unit == "m" || unit == "mb") shift = 20;
+  else if (unit == "g" || unit == "gb") shift = 30;
+  else return false;
+  if (v > (UINT64_MAX >> shift)) return false;
+  bytes = v << shift;
+  return true;
+}
+
 }  // namespace
 
 int ctr_run(int argc, char** argv) {
@@ -40,6 +65,10 @@ int ctr_run(int argc, char** argv) {
   std::string name, hostname;
   app.add_option("--name", name, "the container's name (default: the image's)");
   app.add_option("--hostname", hostname, "its host name, in its own UTS namespace (default: the name)");
+  std::string memory;
+  int64_t pids_limit = -1;
+  app.add_option("--memory,-m", memory, "memory limit (memory.max of its cgroup), e.g. 8m, 512k, 1g");
+  app.add_option("--pids-limit", pids_limit, "most processes at once (pids.max of its cgroup); -1: unlimited");
   app.prefix_command();  // IMAGE and CMD... (and their options) are not ours to parse
   std::vector<std::string> args;
   for (int i = argc - 1; i >= 0; i--) args.push_back(argv[i]);
@@ -56,7 +85,15 @@ int ctr_run(int argc, char** argv) {
   std::vector<std::string> rest = app.remaining();
   if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
   if (rest.empty()) {
-    std::fprintf(stderr, "isolab ctr run: missing IMAGE (usage: isolab ctr run [--name N] [--hostname H] IMAGE [CMD...])\n");
+    std::fprintf(stderr,
+                 "isolab ctr run: missing IMAGE (usage: isolab ctr run [--name N] [--hostname H] [--memory SIZE] "
+                 "[--pids-limit N] IMAGE [CMD...])\n");
+    return 2;
+  }
+  uint64_t memory_max = 0;
+  if (!memory.empty() && (!parse_memory(memory, memory_max) || memory_max < 4096)) {
+    std::fprintf(stderr, "isolab ctr run: --memory '%s': expected a size of at least 4k such as 8m, 512k or 1g\n",
+                 memory.c_str());
     return 2;
   }
   std::string image_name = rest.front();
@@ -86,6 +123,8 @@ int ctr_run(int argc, char** argv) {
   spec.hostname = hostname;
   spec.cmd = rest;
   spec.streams = streams;
+  spec.memory_max = memory_max;
+  spec.pids_max = pids_limit > 0 ? pids_limit : -1;
   auto c = containers::start_container(kernel, *image, spec);
   if (!c) {
     std::fprintf(stderr, "isolab ctr run: %s\n", c.error().message.c_str());

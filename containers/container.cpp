@@ -34,6 +34,25 @@ std::string find_program(const Image& image, const std::string& cmd) {
   return {};
 }
 
+// /sys/fs/cgroup/<name> with the container's limits, as runc writes them.
+ErrorOr<Cgroup*> make_container_cgroup(Kernel& k, const std::string& name, const ContainerSpec& spec) {
+  if (Cgroup* old = k.cgroups.root->children.count(name) ? k.cgroups.root->children[name] : nullptr) {
+    if (old->populated()) return make_error(LINUX_EEXIST, name + ": a container of that name is running");
+    if (int err = cgroup_rmdir(k, *old)) return make_error(-err, old->path() + ": cannot remove the old cgroup");
+  }
+  auto cg = cgroup_mkdir(k, *k.cgroups.root, name);
+  if (!cg) return make_error(cg.code(), "cgroup " + name + ": " + cg.error().message);
+  if (spec.memory_max) {
+    if (int err = cgroup_write(k, **cg, "memory.max", std::to_string(spec.memory_max)))
+      return make_error(-err, "memory.max: cannot set " + std::to_string(spec.memory_max));
+  }
+  if (spec.pids_max >= 0) {
+    if (int err = cgroup_write(k, **cg, "pids.max", std::to_string(spec.pids_max)))
+      return make_error(-err, "pids.max: cannot set " + std::to_string(spec.pids_max));
+  }
+  return *cg;
+}
+
 }  // namespace
 
 ErrorOr<Container> start_container(Kernel& k, const Image& image, const ContainerSpec& spec) {
@@ -54,6 +73,9 @@ ErrorOr<Container> start_container(Kernel& k, const Image& image, const Containe
   s.new_pid_ns = true;
   s.new_uts_ns = true;
   s.hostname = c.hostname;
+  auto cg = make_container_cgroup(k, c.name, spec);
+  if (!cg) return cg.error();
+  c.cgroup = s.cgroup = *cg;
   auto init = k.spawn(s);
   if (!init) return init.error();
   c.init_host_pid = (*init)->host_pid();

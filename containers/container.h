@@ -2,8 +2,10 @@
 // small. A container is a process started in new PID and UTS namespaces
 // (it is PID 1 there, and has its own host name) over its own file tree
 // from an image; everything it forks stays inside. Its exit status is its
-// init's. The next session adds the mnt, net, ipc, user and cgroup sides,
-// cgroup limits, and the other runtime verbs.
+// init's. Each container runs in a cgroup of its own, /sys/fs/cgroup/<name>,
+// with the limits of `docker run --memory --pids-limit` written to its
+// memory.max and pids.max. The next session adds the mnt, net, ipc, user
+// and cgroup namespaces and the other runtime verbs.
 // Lesson: "a container is a process".
 #pragma once
 #include <cstdint>
@@ -23,19 +25,24 @@ struct ContainerSpec {
   std::vector<std::string> cmd;  // argv; cmd[0] without '/' is searched in PATH
   std::vector<std::string> env;  // added to PATH, HOME, HOSTNAME
   std::shared_ptr<vfs::HostStreams> streams;
+  uint64_t memory_max = 0;  // bytes for memory.max (--memory); 0: no limit
+  int64_t pids_max = -1;    // pids.max (--pids-limit); -1: no limit
 };
 
 struct Container {
   std::string name;
   std::string hostname;
   int init_host_pid = 0;
+  Cgroup* cgroup = nullptr;  // /sys/fs/cgroup/<name>; it stays after the container exits
   bool exited = false;
   int exit_code = 0;   // the init's exit code, or 128 + signal as docker reports it
   int wait_status = 0;  // the init's status in wait(2)'s encoding
 };
 
 // Start a container of `image` on `k`. Errors name the command: ENOENT
-// ("echox: not found in the image"), ENOEXEC with the loader's message.
+// ("echox: not found in the image"), ENOEXEC with the loader's message;
+// EEXIST when a running container has the name. The cgroup of an exited
+// container of the same name is replaced.
 ErrorOr<Container> start_container(Kernel& k, const Image& image, const ContainerSpec& spec);
 
 // Run the kernel until container `c`'s init exits (or `max_insns` run);

@@ -4,13 +4,32 @@
 // mapped by two processes after fork is shared copy-on-write and freed only
 // when the last mapping goes. Page directories and page tables are frames
 // too. The low frames (the GDT, the kernel's own data) are reserved.
-// Lesson: "containers share one kernel: memory".
+// A frame may be charged to a memory cgroup's PageCounter when it is
+// allocated (mm/page_counter.c): the charge stays with that cgroup until the
+// frame is freed, however many processes share it afterwards. That is how
+// Linux charges a copy-on-write page: once, to the first toucher.
+// Lesson: "containers share one kernel: memory", "cgroups: memory.max".
 #pragma once
 #include <cstdint>
 #include <functional>
 #include <vector>
 
 namespace isolab::containers {
+
+struct Cgroup;
+
+// Pages charged to a memory cgroup and its limits, counted hierarchically:
+// a charge counts in the cgroup and every ancestor (Linux's page_counter).
+struct PageCounter {
+  static constexpr uint64_t UNLIMITED = UINT64_MAX;
+  uint64_t usage = 0;              // pages: memory.current / 4096
+  uint64_t max = UNLIMITED;        // pages: memory.max
+  uint64_t high = UNLIMITED;       // pages: memory.high
+  uint64_t max_events = 0;         // memory.events "max": a charge ran into max
+  uint64_t high_events = 0;        // memory.events "high": usage went over high
+  PageCounter* parent = nullptr;
+  Cgroup* cgroup = nullptr;        // whose counter this is
+};
 
 class FrameAllocator {
  public:
@@ -19,7 +38,15 @@ class FrameAllocator {
 
   // A zeroed frame with one reference; its physical address, or 0 when
   // memory is exhausted (frame 0 is reserved, so 0 is never a frame).
-  uint32_t alloc();
+  // With `charge`, the frame is charged to that counter and its ancestors;
+  // 0 if that would take one past its max (take_refused() says which).
+  uint32_t alloc(PageCounter* charge = nullptr);
+  // The counter whose max refused the last allocation, once; null if it did not.
+  PageCounter* take_refused() {
+    PageCounter* c = refused_;
+    refused_ = nullptr;
+    return c;
+  }
   void get(uint32_t pa) { refs_[pa >> 12]++; }
   // Drop a reference; the frame is free again when none are left.
   void put(uint32_t pa);
@@ -37,6 +64,8 @@ class FrameAllocator {
   uint8_t* ram_;
   std::vector<uint16_t> refs_;  // per frame; reserved frames hold 1 forever
   std::vector<uint32_t> free_;  // a stack of free frame numbers, lowest on top
+  std::vector<PageCounter*> charged_;  // per frame: the counter it is charged to
+  PageCounter* refused_ = nullptr;
 };
 
 }  // namespace isolab::containers

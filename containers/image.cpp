@@ -7,6 +7,7 @@
 
 #include "containers/kernel.h"
 #include "containers/linux_abi.h"
+#include "containers/vfs/cgroupfs.h"
 #include "containers/vfs/procfs.h"
 
 namespace isolab::containers {
@@ -86,6 +87,7 @@ ErrorOr<Image> image_from_rootfs(const std::string& name, const std::string& dir
 vfs::InodePtr container_root(Kernel& k, const Image& image) {
   vfs::InodePtr root = vfs::clone_tree(image.root);
   root->entries["proc"] = vfs::make_procfs(k);
+  subdir(subdir(root, "sys"), "fs")->entries["cgroup"] = vfs::make_cgroupfs(k);
   auto dev = subdir(root, "dev");
   dev->entries["null"] = vfs::make_device(vfs::Device::Null);
   dev->entries["zero"] = vfs::make_device(vfs::Device::Zero);

@@ -75,6 +75,7 @@ Kernel::Kernel(KernelConfig cfg)
   init_uts_ns = std::make_shared<UtsNamespace>();
   init_uts_ns->id = 0xEFFFFFFEu;  // PROC_UTS_INIT_INO
   init_uts_ns->hostname = config.hostname;
+  cgroups.root->subtree_control = CGROUP_ALL_CONTROLLERS;
 }
 
 Kernel::~Kernel() {
@@ -170,8 +171,10 @@ ErrorOr<Process*> Kernel::spawn(const SpawnSpec& spec) {
   if (inode->type != vfs::InodeType::File) return make_error(LINUX_EACCES, spec.path + ": not a regular file");
   auto prog = parse_elf(*inode->data);
   if (!prog) return make_error(LINUX_ENOEXEC, spec.path + ": " + prog.error().message);
+  Cgroup* cg = spec.cgroup ? spec.cgroup : cgroups.root;
   p->mm = std::make_unique<AddressSpace>(frames, config.ram_bytes);
   if (!p->mm->valid()) return make_error(LINUX_ENOMEM, "out of memory for a page directory");
+  p->mm->memcg = memcg_counter(*cg);
   ExecArgs args;
   args.argv = spec.argv;
   args.envp = spec.envp;
@@ -197,7 +200,12 @@ ErrorOr<Process*> Kernel::spawn(const SpawnSpec& spec) {
       p->alloc_fd(std::move(f));
     }
   }
+  if (Cgroup* over = pids_try_charge(*cg, true)) {
+    over->pids.events_max++;
+    return make_error(LINUX_EAGAIN, over->path() + ": pids.max reached");
+  }
   alloc_pids(*p, spec.new_pid_ns ? new_pid_ns(init_pid_ns) : init_pid_ns);
+  cgroup_post_fork(*cg, *p);
   p->pgid = p->sid = p->pid();
   Process* raw = p.get();
   procs_[raw->host_pid()] = std::move(p);
@@ -206,9 +214,13 @@ ErrorOr<Process*> Kernel::spawn(const SpawnSpec& spec) {
 }
 
 ErrorOr<Process*> Kernel::fork_process(Process& parent, uint32_t flags) {
+  if (int err = cgroup_can_fork(*this, parent)) return make_error(-err);
   auto child = std::make_unique<Process>();
   child->mm = parent.mm->fork();
-  if (!child->mm) return make_error(LINUX_ENOMEM);
+  if (!child->mm) {
+    cgroup_cancel_fork(parent);
+    return make_error(LINUX_ENOMEM);
+  }
   if (&parent == loaded_ && parent.mm->take_tlb_flush()) cpu.flush_tlb();
   child->ns = parent.ns;
   if (flags & LINUX_CLONE_NEWUTS) {
@@ -216,6 +228,7 @@ ErrorOr<Process*> Kernel::fork_process(Process& parent, uint32_t flags) {
     child->ns.uts->id = next_ns_id_--;
   }
   alloc_pids(*child, (flags & LINUX_CLONE_NEWPID) ? new_pid_ns(parent.ns.pid) : parent.ns.pid);
+  if (parent.cgroup) cgroup_post_fork(*parent.cgroup, *child);
   // The parent is running: its live registers are the child's, except EAX.
   save_context(parent);
   child->ctx = parent.ctx;
@@ -253,6 +266,11 @@ void Kernel::retire(std::unique_ptr<AddressSpace> mm) {
   if (mm) retired_.push_back(std::move(mm));
 }
 
+void Kernel::free_retired() {
+  uint32_t live_cr3 = cpu.s.cr3 & ~0xFFFu;
+  std::erase_if(retired_, [live_cr3](const std::unique_ptr<AddressSpace>& mm) { return mm->cr3() != live_cr3; });
+}
+
 int32_t Kernel::exec(Process& p, const std::string& path, std::vector<std::string> argv,
                      std::vector<std::string> envp) {
   auto walked = vfs::walk(p, path, true);
@@ -267,6 +285,7 @@ int32_t Kernel::exec(Process& p, const std::string& path, std::vector<std::strin
   }
   auto mm = std::make_unique<AddressSpace>(frames, config.ram_bytes);
   if (!mm->valid()) return -LINUX_ENOMEM;
+  mm->memcg = p.mm->memcg;
   ExecArgs args;
   args.argv = argv;
   args.envp = std::move(envp);
@@ -303,6 +322,7 @@ void Kernel::exit_process(Process& p, int code, int signal) {
   p.killed_by_signal = signal != 0;
   p.fds.clear();
   p.cloexec.clear();
+  cgroup_exit(p);
   retire(std::move(p.mm));
   if (loaded_ == &p) loaded_ = nullptr;
   record(trace::Kind::Container, &p, signal ? "killed" : "exit", uint32_t(p.exit_code));
@@ -347,6 +367,7 @@ void Kernel::reap(Process* z) {
     n->tasks.erase(z->pids[size_t(n->level)]);
     if (n->child_reaper == z) n->child_reaper = nullptr;
   }
+  cgroup_release(*z);
   if (current_ == z) current_ = nullptr;
   if (loaded_ == z) loaded_ = nullptr;
   procs_.erase(z->host_pid());
@@ -511,6 +532,17 @@ bool Kernel::on_exception(cpu::Cpu& c, uint8_t vector, uint32_t error_code, bool
     if (r == FaultResult::Fixed) {
       if (p->mm->take_tlb_flush()) c.flush_tlb_page(c.s.cr2);
       return true;
+    }
+    if (r == FaultResult::Oom) {
+      // Refused by a cgroup's memory.max: its OOM killer frees memory and
+      // the access is retried, unless the faulting process was the victim.
+      if (PageCounter* over = frames.take_refused(); over && over->cgroup) {
+        if (memcg_oom_kill(*this, *over->cgroup) && p->state != ProcState::Zombie) return true;
+        if (p->state == ProcState::Zombie) {
+          c.request_stop();
+          return true;
+        }
+      }
     }
     record(trace::Kind::Exception, p, r == FaultResult::Oom ? "#PF out of memory" : "#PF SIGSEGV", c.s.cr2);
     exit_process(*p, 0, r == FaultResult::Oom ? LINUX_SIGKILL : LINUX_SIGSEGV);

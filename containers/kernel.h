@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "containers/cgroup/cgroup.h"
 #include "containers/errors.h"
 #include "containers/frames.h"
 #include "containers/process.h"
@@ -56,6 +57,7 @@ struct SpawnSpec {
   bool new_pid_ns = true;  // be PID 1 of a new PID namespace
   bool new_uts_ns = true;  // have a UTS namespace of its own, named `hostname`
   std::string hostname;
+  Cgroup* cgroup = nullptr;  // the cgroup it starts in; null: the root
 };
 
 enum class RunResult : uint8_t {
@@ -113,6 +115,11 @@ class Kernel : public cpu::CpuHooks {
   // A new namespace's identity (the inode number /proc/<pid>/ns/* shows).
   uint32_t alloc_ns_id() { return next_ns_id_--; }
   void record_syscall(const Process& p, const char* name, uint32_t nr, int32_t result);
+  // A trace event about process `p` (null: the host); `what` must outlive the trace.
+  void record(trace::Kind kind, const Process* p, const char* what, uint32_t code);
+  // Free the address spaces of processes that are gone, except the one the
+  // CPU may still be using (the OOM killer needs their frames back at once).
+  void free_retired();
 
   // --- the CPU's events (CpuHooks) -------------------------------------------
   bool on_exception(cpu::Cpu& c, uint8_t vector, uint32_t error_code, bool has_error) override;
@@ -122,6 +129,7 @@ class Kernel : public cpu::CpuHooks {
   cpu::RamBus bus;
   cpu::Cpu cpu;
   FrameAllocator frames;
+  CgroupHierarchy cgroups;  // cgroup v2; the root enables every controller (as systemd does at boot)
   trace::Trace* trace = nullptr;  // where events go, if anywhere
   KernelStats stats;
   std::shared_ptr<PidNamespace> init_pid_ns;
@@ -134,7 +142,6 @@ class Kernel : public cpu::CpuHooks {
   void retire(std::unique_ptr<AddressSpace> mm);
   int alloc_pids(Process& p, const std::shared_ptr<PidNamespace>& ns);
   std::shared_ptr<PidNamespace> new_pid_ns(const std::shared_ptr<PidNamespace>& parent);
-  void record(trace::Kind kind, const Process* p, const char* what, uint32_t code);
 
   std::map<int, std::unique_ptr<Process>> procs_;  // by host PID
   Process* current_ = nullptr;  // the process whose system call or fault is being handled

@@ -44,7 +44,7 @@ uint32_t* AddressSpace::pte(uint32_t va, bool create) {
   uint32_t& pde = pd[va >> 22];
   if (!(pde & PTE_P)) {
     if (!create) return nullptr;
-    uint32_t pt = frames_.alloc();
+    uint32_t pt = frames_.alloc(memcg);
     if (!pt) return nullptr;
     // Permission is decided per page, so the directory entry allows all.
     pde = pt | PTE_P | PTE_W | PTE_U;
@@ -176,7 +176,7 @@ FaultResult AddressSpace::handle_fault(uint32_t va, bool write) {
   uint32_t writable = (v->prot & LINUX_PROT_WRITE) ? PTE_W : 0;
   if (!(*e & PTE_P)) {
     // Demand paging: the first touch of this page.
-    uint32_t pa = frames_.alloc();
+    uint32_t pa = frames_.alloc(memcg);
     if (!pa) return FaultResult::Oom;
     fill_page(pa, page_va, *v);
     if (frames_.host_wrote) frames_.host_wrote(pa);
@@ -187,7 +187,7 @@ FaultResult AddressSpace::handle_fault(uint32_t va, bool write) {
     // Copy-on-write: a page shared since fork. The last sharer keeps it.
     uint32_t old = *e & ~0xFFFu;
     if (frames_.refs(old) > 1) {
-      uint32_t pa = frames_.alloc();
+      uint32_t pa = frames_.alloc(memcg);
       if (!pa) return FaultResult::Oom;
       std::memcpy(frames_.host(pa), frames_.host(old), PAGE_SIZE);
       if (frames_.host_wrote) frames_.host_wrote(pa);
@@ -207,6 +207,7 @@ FaultResult AddressSpace::handle_fault(uint32_t va, bool write) {
 std::unique_ptr<AddressSpace> AddressSpace::fork() {
   auto child = std::make_unique<AddressSpace>(frames_, ram_bytes_);
   if (!child->valid()) return nullptr;
+  child->memcg = memcg;
   child->vmas_ = vmas_;
   child->brk_start = brk_start;
   child->brk = brk;

@@ -45,6 +45,9 @@ class AddressSpace {
   AddressSpace& operator=(const AddressSpace&) = delete;
 
   uint32_t cr3() const { return pgdir_; }
+  // The memory cgroup that pages faulted in (and page tables) are charged
+  // to; null: none. When a charge is refused, handle_fault returns Oom.
+  PageCounter* memcg = nullptr;
   bool valid() const { return pgdir_ != 0; }
 
   // A copy for fork(): every area, every present page shared copy-on-write

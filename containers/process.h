@@ -25,6 +25,7 @@
 namespace isolab::containers {
 
 struct Process;
+struct Cgroup;
 
 // A PID namespace (pid_namespaces(7)). `level` 0 is the host's.
 struct PidNamespace {
@@ -86,6 +87,7 @@ struct Process {
   Process* parent = nullptr;
   std::vector<Process*> children;
   std::string container;  // the container it belongs to (for messages and trace)
+  Cgroup* cgroup = nullptr;  // its cgroup (cgroup/cgroup.h), from spawn or fork until reaped
 
   ProcState state = ProcState::Runnable;
   uint64_t block_generation = 0;  // Blocked: the kernel's generation when it blocked

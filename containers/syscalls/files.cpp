@@ -56,13 +56,13 @@ ErrorOr<vfs::FilePtr> open_at(Kernel& k, Process& p, int32_t dirfd, uint32_t pat
   if (inode->type == InodeType::Symlink) return make_error(LINUX_ELOOP);  // O_NOFOLLOW met a link
   if ((flags & LINUX_O_DIRECTORY) && inode->type != InodeType::Dir) return make_error(LINUX_ENOTDIR);
   if (inode->type == InodeType::Dir && acc != LINUX_O_RDONLY) return make_error(LINUX_EISDIR);
-  if (inode->generate && acc != LINUX_O_RDONLY) return make_error(LINUX_EACCES);
+  if (inode->generate && acc != LINUX_O_RDONLY && !inode->store) return make_error(LINUX_EACCES);
   auto f = std::make_shared<vfs::OpenFile>();
   f->inode = inode;
   f->flags = flags & ~(LINUX_O_CREAT | LINUX_O_EXCL | LINUX_O_NOCTTY | LINUX_O_TRUNC | LINUX_O_CLOEXEC);
   f->path = loc->path();
   f->location = *loc;
-  if (inode->type == InodeType::File && (flags & LINUX_O_TRUNC) && acc != LINUX_O_RDONLY) {
+  if (inode->type == InodeType::File && (flags & LINUX_O_TRUNC) && acc != LINUX_O_RDONLY && !inode->generate) {
     inode->data = std::make_shared<vfs::Bytes>();  // the old bytes stay with whoever shares them
     inode->mtime_ns = k.now_ns();
   }
@@ -170,6 +170,10 @@ static int32_t do_write(Kernel& k, Process& p, vfs::OpenFile& f, uint32_t buf, u
   }
   vfs::Inode& in = *f.inode;
   if (in.type == InodeType::CharDev) return int32_t(len);
+  if (in.store) {
+    int32_t r = in.store(p, std::string(tmp.begin(), tmp.end()));
+    return r < 0 ? r : int32_t(len);
+  }
   if (in.type != InodeType::File) return -LINUX_EISDIR;
   // Copy-up: bytes shared with the image (or a running program) are copied
   // before this file's first write.
@@ -533,6 +537,7 @@ int32_t sys_mkdir(Kernel& k, Process& p, const Args& a) {
   auto loc = resolve_at(p, LINUX_AT_FDCWD, a[0], false);
   if (!loc) return -loc.code();
   if (loc->inode) return -LINUX_EEXIST;
+  if (loc->parent->make_child) return loc->parent->make_child(p, loc->last);
   if (loc->parent->synthetic_dir()) return -LINUX_EACCES;
   auto dir = vfs::make_dir(a[1] & 07777);
   dir->mtime_ns = k.now_ns();
@@ -546,6 +551,21 @@ int32_t sys_unlink(Kernel&, Process& p, const Args& a) {
   if (!loc->inode) return -LINUX_ENOENT;
   if (loc->inode->type == InodeType::Dir) return -LINUX_EISDIR;
   if (loc->parent->synthetic_dir()) return -LINUX_EACCES;
+  loc->parent->entries.erase(loc->last);
+  return 0;
+}
+
+// rmdir(path): an empty directory, or a kernel object (a cgroup) that says
+// itself whether it can go (EBUSY).
+int32_t sys_rmdir(Kernel&, Process& p, const Args& a) {
+  auto loc = resolve_at(p, LINUX_AT_FDCWD, a[0], false);
+  if (!loc) return -loc.code();
+  if (!loc->inode) return -LINUX_ENOENT;
+  if (loc->inode->type != InodeType::Dir) return -LINUX_ENOTDIR;
+  if (loc->last == "." || loc->stack.size() <= 1) return -LINUX_EBUSY;
+  if (loc->parent->remove_child) return loc->parent->remove_child(p, loc->last);
+  if (loc->parent->synthetic_dir() || loc->inode->synthetic_dir()) return -LINUX_EACCES;
+  if (!loc->inode->entries.empty()) return -LINUX_ENOTEMPTY;
   loc->parent->entries.erase(loc->last);
   return 0;
 }

@@ -27,6 +27,7 @@ constexpr Syscall kTable[] = {
     {33, "access", sys_access},
     {37, "kill", sys_kill},
     {39, "mkdir", sys_mkdir},
+    {40, "rmdir", sys_rmdir},
     {41, "dup", sys_dup},
     {42, "pipe", sys_pipe},
     {45, "brk", sys_brk},

@@ -77,10 +77,15 @@ InodePtr pid_dir(Kernel& k, int host_pid) {
       return generated_link(with([](const Process& q, const Process&) { return "uts:[" + std::to_string(q.ns.uts->id) + "]"; }));
     return nullptr;
   });
-  return fixed_dir({"cmdline", "comm", "exe", "ns", "stat", "status"},
+  return fixed_dir({"cgroup", "cmdline", "comm", "exe", "ns", "stat", "status"},
                    [&k, with, ns_dir](const Process&, const std::string& name) -> InodePtr {
     if (name == "stat") return generated(with([&k](const Process& q, const Process& v) { return stat_line(k, q, v); }));
     if (name == "status") return generated(with(status_text));
+    // cgroup v2 only: hierarchy 0, no controller list, the path from the root.
+    if (name == "cgroup")
+      return generated(with([](const Process& q, const Process&) {
+        return "0::" + (q.cgroup ? q.cgroup->path() : std::string("/")) + "\n";
+      }));
     if (name == "comm") return generated(with([](const Process& q, const Process&) { return q.comm + "\n"; }));
     if (name == "cmdline")
       return generated(with([](const Process& q, const Process&) {

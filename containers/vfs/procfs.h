@@ -1,7 +1,7 @@
 // procfs (proc(5)): the kernel's process table as files, computed for the
 // process that looks. Each process sees the PIDs of its own PID namespace:
 // `ps` in a container lists only that container's processes, numbered
-// from 1. Files: /proc/<pid>/{stat,status,cmdline,comm,exe,ns/{pid,uts}},
+// from 1. Files: /proc/<pid>/{cgroup,stat,status,cmdline,comm,exe,ns/{pid,uts}},
 // /proc/self, /proc/meminfo, /proc/uptime.
 // Lesson: "what ps sees".
 #pragma once

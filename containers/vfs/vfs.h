@@ -47,6 +47,12 @@ struct Inode {
   std::function<std::vector<std::string>(const Process& viewer)> list;             // Dir
   std::function<InodePtr(const Process& viewer, const std::string& name)> lookup;  // Dir
   std::function<std::string(const Process& viewer)> generate;                      // File, Symlink
+  // Kernel interface files and directories (cgroupfs): a write(2) is one
+  // operation on kernel state, mkdir and rmdir create and remove kernel
+  // objects. Each returns 0 or -errno.
+  std::function<int32_t(const Process& writer, const std::string& text)> store;     // File
+  std::function<int32_t(const Process& p, const std::string& name)> make_child;     // Dir: mkdir
+  std::function<int32_t(const Process& p, const std::string& name)> remove_child;   // Dir: rmdir
 
   bool synthetic_dir() const { return type == InodeType::Dir && bool(list); }
 };

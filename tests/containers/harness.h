@@ -1,5 +1,6 @@
 // Running a guest program in a container and capturing what it printed.
 #pragma once
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -47,15 +48,19 @@ struct RunOutput {
   RunResult result = RunResult::Idle;
 };
 
-// Run `cmd` as a container's init on `k` until it exits.
-inline RunOutput run_in(Kernel& k, const Image& img, std::vector<std::string> cmd, std::string hostname = "box",
-                        uint64_t budget = 2'000'000'000ull) {
+// Run container `spec` on `k` until its init exits; `input` is its stdin.
+inline RunOutput run_spec(Kernel& k, const Image& img, ContainerSpec spec, uint64_t budget = 2'000'000'000ull,
+                          std::string input = {}) {
   RunOutput r;
   auto streams = std::make_shared<vfs::HostStreams>();
   streams->write = [&r](int stream, const char* d, size_t n) { (stream == 2 ? r.err : r.out).append(d, n); };
-  ContainerSpec spec;
-  spec.cmd = std::move(cmd);
-  spec.hostname = std::move(hostname);
+  auto pending = std::make_shared<std::string>(std::move(input));
+  streams->read = [pending](char* buf, size_t n) -> long {
+    size_t k2 = std::min(n, pending->size());
+    pending->copy(buf, k2);
+    pending->erase(0, k2);
+    return long(k2);
+  };
   spec.streams = streams;
   auto c = start_container(k, img, spec);
   if (!c) {
@@ -65,6 +70,15 @@ inline RunOutput run_in(Kernel& k, const Image& img, std::vector<std::string> cm
   r.result = wait_container(k, *c, budget);
   if (c->exited) r.exit_code = c->exit_code;
   return r;
+}
+
+// Run `cmd` as a container's init on `k` until it exits.
+inline RunOutput run_in(Kernel& k, const Image& img, std::vector<std::string> cmd, std::string hostname = "box",
+                        uint64_t budget = 2'000'000'000ull) {
+  ContainerSpec spec;
+  spec.cmd = std::move(cmd);
+  spec.hostname = std::move(hostname);
+  return run_spec(k, img, std::move(spec), budget);
 }
 
 inline RunOutput run(std::vector<std::string> cmd, std::string hostname = "box") {

@@ -209,6 +209,28 @@ static void case_time(void) {
   show("random_differs", !same);
 }
 
+// fsop write PATH TEXT | mkdir PATH | rmdir PATH: one file system call,
+// "OP=result" (the kernel's answer, -errno on failure): kernel interface
+// files such as cgroupfs's, where the errno is the lesson.
+static void case_fsop(int argc, char** argv) {
+  if (argc < 4) { puts_("usage: probe fsop OP PATH [TEXT]\n"); return; }
+  const char* op = argv[2];
+  const char* path = argv[3];
+  if (seq(op, "write")) {
+    long fd = SC3(5, path, 1, 0);  /* O_WRONLY */
+    if (fd < 0) { show("open", fd); return; }
+    const char* text = argc > 4 ? argv[4] : "";
+    show("write", SC3(4, fd, text, slen(text)));
+    SC1(6, fd);
+  } else if (seq(op, "mkdir")) {
+    show("mkdir", SC2(39, path, 0755));
+  } else if (seq(op, "rmdir")) {
+    show("rmdir", SC1(40, path));
+  } else {
+    puts_("unknown op\n");
+  }
+}
+
 int main(int argc, char** argv, char** envp);
 static void case_segv_text(void) {
   *(volatile int*)(void*)&main = 0;  // text is read-only
@@ -229,6 +251,7 @@ int main(int argc, char** argv, char** envp) {
   else if (seq(c, "time")) case_time();
   else if (seq(c, "segv_text")) case_segv_text();
   else if (seq(c, "exit42")) return 42;
+  else if (seq(c, "fsop")) case_fsop(argc, argv);
   else { puts_("unknown case\n"); return 2; }
   return 0;
 }
