@@ -22,17 +22,20 @@ namespace isolab::app {
 
 namespace {
 
-// IMAGE is "minios" (the miniOS user programs) or a host directory holding a root file system.
+// IMAGE is "minios" (the miniOS user programs), "busybox" (Debian's
+// busybox-static:i386 from scripts/fetch-busybox) or a host directory
+// holding a root file system.
 containers::ErrorOr<containers::Image> find_image(const std::string& name) {
 #ifdef ISOLAB_MINIOS_BIN_DIR
   if (name == "minios") return containers::image_from_bin_dir("minios", ISOLAB_MINIOS_BIN_DIR);
 #endif
+  if (name == "busybox") return containers::image_busybox(containers::busybox_cache_dir());
   if (name.find('/') != std::string::npos || name == ".") {
     std::string base = std::filesystem::path(name).lexically_normal().filename().string();
     if (base.empty()) base = std::filesystem::path(name).lexically_normal().parent_path().filename().string();
     return containers::image_from_rootfs(base.empty() ? "rootfs" : base, name);
   }
-  return containers::make_error(2, "unknown image '" + name + "' (known: minios, or a directory holding a root file system)");
+  return containers::make_error(2, "unknown image '" + name + "' (known: minios, busybox, or a directory holding a root file system)");
 }
 
 // Docker's memory sizes (go-units RAMInBytes): a number with an optional
@@ -75,7 +78,7 @@ int ctr_run(int argc, char** argv) {
   try {
     app.parse(args);
   } catch (const CLI::CallForHelp& e) {
-    std::printf("%s\n  IMAGE [--] [CMD...]  minios, or a directory holding a root file system; CMD defaults to sh\n",
+    std::printf("%s\n  IMAGE [--] [CMD...]  minios, busybox, or a directory holding a root file system; CMD defaults to sh\n",
                 app.help().c_str());
     return 0;
   } catch (const CLI::ParseError& e) {

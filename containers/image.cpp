@@ -1,6 +1,7 @@
 // Container images from host directories (image.h).
 #include "containers/image.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -94,6 +95,33 @@ vfs::InodePtr container_root(Kernel& k, const Image& image) {
   auto tmp = subdir(root, "tmp");
   tmp->mode = 01777;
   return root;
+}
+
+// The applets the lessons and the acceptance use, linked in /bin.
+static const char* const kBusyboxApplets[] = {
+    "sh",   "ash",  "ps",    "ls",   "cat",  "echo",  "hostname", "free", "id",    "mount", "uname",
+    "top",  "sleep", "true", "false", "kill", "mkdir", "rm",      "touch", "wc",   "head",  "tail",
+    "grep", "env",  "pwd",   "cp",   "mv",   "ln",    "yes",      "seq",  "dd",    "date",  "uptime",
+    "whoami", "umount", "stat", "readlink", "sort", "uniq", "tr", "cut", "expr", "test", "printf",
+};
+
+ErrorOr<Image> image_busybox(const std::string& dir) {
+  if (!fs::exists(fs::path(dir) / "bin" / "busybox"))
+    return make_error(LINUX_ENOENT, dir + "/bin/busybox: missing (scripts/fetch-busybox fetches Debian's busybox-static:i386)");
+  auto img = image_from_rootfs("busybox", dir);
+  if (!img.ok()) return img;
+  Image image = std::move(img.value());
+  auto bin = subdir(image.root, "bin");
+  for (const char* applet : kBusyboxApplets)
+    if (!bin->entries.count(applet)) bin->entries[applet] = vfs::make_symlink("busybox");
+  return image;
+}
+
+std::string busybox_cache_dir() {
+  const char* cache = std::getenv("ISOLAB_CACHE");
+  if (cache && *cache) return std::string(cache) + "/busybox/root";
+  const char* home = std::getenv("HOME");
+  return std::string(home && *home ? home : "/root") + "/.cache/isolab/busybox/root";
 }
 
 }  // namespace isolab::containers

@@ -26,6 +26,13 @@ ErrorOr<Image> image_from_bin_dir(const std::string& name, const std::string& bi
 // An image of a whole host directory tree (a root file system), with
 // symbolic links kept as links.
 ErrorOr<Image> image_from_rootfs(const std::string& name, const std::string& dir);
+// The "busybox" image: Debian's busybox-static:i386 unpacked in `dir` (as
+// scripts/fetch-busybox leaves it, in $ISOLAB_CACHE or ~/.cache/isolab),
+// with /bin/<applet> links to /bin/busybox for the applets the lessons use,
+// as `busybox --install -s` would make them.
+ErrorOr<Image> image_busybox(const std::string& dir);
+// Where scripts/fetch-busybox leaves busybox's root file system.
+std::string busybox_cache_dir();
 
 // A container's own tree over `image`: the image's directories copied,
 // its files' bytes shared, and /proc, /dev (null, zero), /tmp added.
