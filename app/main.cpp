@@ -7,7 +7,9 @@
 #include <iostream>
 #include <string>
 
+#include "app/console_cmd.h"
 #include "app/ctr_run.h"
+#include "app/lesson_cmd.h"
 #include "app/tour.h"
 #include "app/vm_run.h"
 #include "ui/gui_main.h"
@@ -102,8 +104,15 @@ int main(int argc, char** argv) {
   if (*vm_run) return isolab::app::vm_run(vmo);
   if (*vm) return not_built("vm", "issue #3");
   if (*ctr) return not_built("ctr", "issue #5");
-  if (*console) return not_built("console", "issue #6");
-  if (*lesson) return not_built("lesson", "issue #6");
+  if (*console) {
+    auto rest = console->remaining();
+    if (rest.size() > 1) {
+      std::fprintf(stderr, "isolab console: expected at most one SCRIPT\n");
+      return 2;
+    }
+    return isolab::app::console_main(rest.empty() ? "" : rest[0]);
+  }
+  if (*lesson) return isolab::app::lesson_main(lesson->remaining());
   if (*gui) return isolab::ui::gui_main(guio);
 
   // No subcommand: the visualizer on the default scenario when a display is

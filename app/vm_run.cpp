@@ -12,6 +12,7 @@
 
 #include "emulator/loader.h"
 #include "emulator/machine.h"
+#include "lab/console.h"
 #include "trace/trace.h"
 #if __has_include("minios_paths.h")
 #include "minios_paths.h"
@@ -20,76 +21,6 @@
 namespace isolab::app {
 
 using emulator::LoadError;
-
-// "64M", "512K", "1G", or bytes.
-bool parse_size(const std::string& text, uint64_t& out) {
-  if (text.empty()) return false;
-  size_t pos = 0;
-  uint64_t v = 0;
-  while (pos < text.size() && isdigit(uint8_t(text[pos]))) {
-    v = v * 10 + uint64_t(text[pos] - '0');
-    if (v > (1ull << 40)) return false;
-    pos++;
-  }
-  if (pos == 0) return false;
-  std::string unit = text.substr(pos);
-  if (unit == "" || unit == "B") out = v;
-  else if (unit == "K" || unit == "KiB") out = v << 10;
-  else if (unit == "M" || unit == "MiB") out = v << 20;
-  else if (unit == "G" || unit == "GiB") out = v << 30;
-  else return false;
-  return true;
-}
-
-// "10s", "500ms", "2m", or seconds.
-bool parse_duration_ns(const std::string& text, uint64_t& out) {
-  size_t pos = 0;
-  double v = 0;
-  try {
-    v = std::stod(text, &pos);
-  } catch (...) {
-    return false;
-  }
-  if (!std::isfinite(v) || v < 0) return false;
-  std::string unit = text.substr(pos);
-  double scale;
-  if (unit == "" || unit == "s") scale = 1e9;
-  else if (unit == "ms") scale = 1e6;
-  else if (unit == "us") scale = 1e3;
-  else if (unit == "m") scale = 60e9;
-  else return false;
-  if (v * scale >= 1e18) return false;  // longer than 30 years of guest time
-  out = uint64_t(v * scale);
-  return true;
-}
-
-// Backslash escapes in --input: \n \r \t \\ and \xHH.
-std::string unescape(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); i++) {
-    if (s[i] != '\\' || i + 1 == s.size()) {
-      out += s[i];
-      continue;
-    }
-    char c = s[++i];
-    switch (c) {
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
-      case '\\': out += '\\'; break;
-      case 'x':
-        if (i + 2 < s.size() + 0 && isxdigit(uint8_t(s[i + 1])) && isxdigit(uint8_t(s[i + 2]))) {
-          out += char(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-          i += 2;
-        } else {
-          out += "\\x";
-        }
-        break;
-      default: out += '\\'; out += c;
-    }
-  }
-  return out;
-}
 
 // "shadow" (the default, also when empty), "nested", or "direct" (no VMM
 // MMU: the CPU walks the guest's tables, for comparison).
@@ -121,11 +52,11 @@ int vm_run(const VmRunOptions& o) {
   emulator::MachineConfig cfg;
   if (!parse_paging(o.paging, cfg.paging))
     return usage_error(fmt::format("--paging '{}': expected shadow, nested or direct", o.paging));
-  if (!parse_size(o.mem, cfg.ram_bytes)) return usage_error(fmt::format("--mem '{}': expected a size such as 64M", o.mem));
+  if (!lab::parse_size(o.mem, cfg.ram_bytes)) return usage_error(fmt::format("--mem '{}': expected a size such as 64M", o.mem));
   if (cfg.ram_bytes < (2u << 20) || cfg.ram_bytes > (3ull << 30))
     return usage_error(fmt::format("--mem {}: guest RAM must be between 2M and 3G", o.mem));
   uint64_t timeout_ns;
-  if (!parse_duration_ns(o.timeout, timeout_ns))
+  if (!lab::parse_duration(o.timeout, timeout_ns))
     return usage_error(fmt::format("--timeout '{}': expected a duration such as 10s", o.timeout));
 
   emulator::Machine m(cfg);
@@ -173,7 +104,7 @@ int vm_run(const VmRunOptions& o) {
   }
   // Type the input a line at a time, each when the guest is idle waiting
   // for it, so nothing typed ahead is echoed into a program's output.
-  std::string input = unescape(o.input);
+  std::string input = lab::unescape(o.input);
   size_t typed = 0;
   m.on_idle = [&]() {
     if (typed >= input.size()) return false;

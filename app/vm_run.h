@@ -23,8 +23,5 @@ struct VmRunOptions {
 
 int vm_run(const VmRunOptions& options);
 
-bool parse_size(const std::string& text, uint64_t& out);
-bool parse_duration_ns(const std::string& text, uint64_t& out);
-std::string unescape(const std::string& s);
 
 }  // namespace isolab::app

@@ -1,0 +1,497 @@
+// The lab console: parsing a line into a Command, and running it (console.h).
+#include "lab/console.h"
+
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <ostream>
+#include <sstream>
+
+#include "emulator/snapshot.h"
+#include "lab/probes.h"
+
+namespace isolab::lab {
+
+bool parse_size(const std::string& text, uint64_t& out) {
+  size_t pos = 0;
+  uint64_t v = 0;
+  while (pos < text.size() && std::isdigit(uint8_t(text[pos]))) {
+    v = v * 10 + uint64_t(text[pos++] - '0');
+    if (v > (1ull << 40)) return false;
+  }
+  if (pos == 0) return false;
+  std::string unit = text.substr(pos);
+  if (unit == "" || unit == "B") out = v;
+  else if (unit == "K" || unit == "KiB") out = v << 10;
+  else if (unit == "M" || unit == "MiB") out = v << 20;
+  else if (unit == "G" || unit == "GiB") out = v << 30;
+  else return false;
+  return true;
+}
+
+bool parse_duration(const std::string& text, uint64_t& out_ns) {
+  size_t pos = 0;
+  double v;
+  try {
+    v = std::stod(text, &pos);
+  } catch (...) {
+    return false;
+  }
+  if (!std::isfinite(v) || v < 0) return false;
+  std::string unit = text.substr(pos);
+  double scale;
+  if (unit == "" || unit == "s") scale = 1e9;
+  else if (unit == "ms") scale = 1e6;
+  else if (unit == "us") scale = 1e3;
+  else if (unit == "m") scale = 60e9;
+  else return false;
+  if (v * scale >= 1e15) return false;  // more than a simulated week
+  out_ns = uint64_t(v * scale);
+  return true;
+}
+
+std::string unescape(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); i++) {
+    if (s[i] != '\\' || i + 1 == s.size()) {
+      out += s[i];
+      continue;
+    }
+    char c = s[++i];
+    switch (c) {
+      case 'n': out += '\n'; break;
+      case 'r': out += '\r'; break;
+      case 't': out += '\t'; break;
+      case '\\': out += '\\'; break;
+      case '"': out += '"'; break;
+      case 'x':
+        if (i + 2 < s.size() && std::isxdigit(uint8_t(s[i + 1])) && std::isxdigit(uint8_t(s[i + 2]))) {
+          out += char(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+          i += 2;
+        } else {
+          out += "\\x";
+        }
+        break;
+      default: out += '\\'; out += c;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// Split a line into words: spaces separate, "double quotes" group (the
+// quotes removed, escapes kept for the command to resolve).
+bool split_words(const std::string& line, std::vector<std::string>& words, std::string& error) {
+  size_t i = 0;
+  while (i < line.size()) {
+    if (std::isspace(uint8_t(line[i]))) {
+      i++;
+      continue;
+    }
+    std::string w;
+    while (i < line.size() && !std::isspace(uint8_t(line[i]))) {
+      if (line[i] == '"') {
+        size_t close = i + 1;
+        while (close < line.size() && line[close] != '"') close += line[close] == '\\' ? 2 : 1;
+        if (close >= line.size()) {
+          error = "unterminated \" in the command";
+          return false;
+        }
+        w += line.substr(i + 1, close - i - 1);
+        i = close + 1;
+      } else {
+        w += line[i++];
+      }
+    }
+    words.push_back(w);
+  }
+  return true;
+}
+
+bool valid_name(const std::string& n) {
+  if (n.empty() || !(std::isalpha(uint8_t(n[0])) || n[0] == '_')) return false;
+  for (char c : n)
+    if (!(std::isalnum(uint8_t(c)) || c == '_')) return false;
+  return true;
+}
+
+// The text after the first `n` words of `line` (for vm type and expressions).
+std::string rest_after_words(const std::string& line, size_t n) {
+  size_t i = 0;
+  for (size_t w = 0; w < n; w++) {
+    while (i < line.size() && std::isspace(uint8_t(line[i]))) i++;
+    while (i < line.size() && !std::isspace(uint8_t(line[i]))) i++;
+  }
+  while (i < line.size() && std::isspace(uint8_t(line[i]))) i++;
+  size_t end = line.size();
+  while (end > i && std::isspace(uint8_t(line[end - 1]))) end--;
+  return line.substr(i, end - i);
+}
+
+// Verbs of DESIGN.md section 7 that this build does not have yet.
+const char* const kNotYet[] = {"vm migrate", "vm step", "vm break", "ctr exec", "ctr stop", "ctr kill", "ctr rm",
+                               "ctr stats", "ctr images", "ctr commit", "host cgroups", "host bug"};
+
+struct Simple {
+  const char* words;
+  Verb verb;
+};
+const Simple kVmVerbs[] = {{"start", Verb::VmStart}, {"pause", Verb::VmPause}, {"stop", Verb::VmStop},
+                           {"kill", Verb::VmKill}};
+
+ParsedCommand fail(const std::string& what) { return {std::nullopt, what}; }
+
+ParsedCommand parse_expression_command(Verb verb, const std::string& text, const std::string& verb_name) {
+  Command c;
+  c.verb = verb;
+  std::string expr = text;
+  if (verb == Verb::WaitUntil) {
+    size_t at = expr.rfind("--timeout");
+    if (at != std::string::npos && (at == 0 || std::isspace(uint8_t(expr[at - 1])))) {
+      std::string dur = rest_after_words(expr.substr(at), 1);
+      if (dur.empty() || dur.find(' ') != std::string::npos || !parse_duration(dur, c.duration_ns))
+        return fail("wait until: --timeout '" + dur + "': expected a duration such as 5s or 500ms");
+      expr = rest_after_words(expr.substr(0, at), 0);
+    }
+  }
+  if (expr.empty()) return fail(verb_name + ": missing the expression");
+  ParseResult p = parse_expr(expr, check_probe_name);
+  if (!p.expr) return fail(verb_name + ": " + p.error + " in '" + expr + "'");
+  c.expr_text = expr;
+  c.expr = std::move(p.expr);
+  return {c, ""};
+}
+
+ParsedCommand parse_vm(const std::vector<std::string>& w, const std::string& line) {
+  if (w.size() < 2) return fail("vm: missing the verb (create, start, pause, stop, kill, type, snapshot, restore, clone)");
+  const std::string& v = w[1];
+  Command c;
+  if (v == "create") {
+    c.verb = Verb::VmCreate;
+    for (size_t i = 2; i < w.size(); i++) {
+      const std::string& a = w[i];
+      if (a.rfind("--", 0) == 0) {
+        if (i + 1 >= w.size()) return fail("vm create: " + a + " needs a value");
+        const std::string& val = w[++i];
+        if (a == "--mem") {
+          if (!parse_size(val, c.vm.mem_bytes) || c.vm.mem_bytes < (2u << 20) || c.vm.mem_bytes > (3ull << 30))
+            return fail("vm create: --mem '" + val + "': expected a size between 2M and 3G, such as 64M");
+        } else if (a == "--weight") {
+          char* end = nullptr;
+          long n = std::strtol(val.c_str(), &end, 10);
+          if (val.empty() || *end || n < 1 || n > 1000) return fail("vm create: --weight '" + val + "': expected a number from 1 to 1000");
+          c.vm.weight = uint32_t(n);
+        } else if (a == "--image") {
+          c.vm.image = val;
+        } else if (a == "--paging") {
+          bool found = false;
+          for (size_t k = 0; k < emulator::kPagingModeNames.size(); k++)
+            if (val == emulator::kPagingModeNames[k]) c.vm.paging = emulator::PagingMode(k), found = true;
+          if (!found) return fail("vm create: --paging '" + val + "': expected shadow, nested or direct");
+        } else {
+          return fail("vm create: unknown option '" + a + "' (options: --mem, --weight, --image, --paging)");
+        }
+      } else if (c.vm.name.empty()) {
+        c.vm.name = a;
+      } else {
+        return fail("vm create: unexpected '" + a + "' after the name");
+      }
+    }
+    if (c.vm.name.empty()) return fail("vm create: missing NAME");
+    if (!valid_name(c.vm.name)) return fail("vm create: '" + c.vm.name + "' is not a name (letters, digits and _, starting with a letter)");
+    c.name = c.vm.name;
+    return {c, ""};
+  }
+  for (const Simple& s : kVmVerbs)
+    if (v == s.words) {
+      if (w.size() != 3) return fail("vm " + v + ": expected `vm " + v + " NAME`");
+      c.verb = s.verb;
+      c.name = w[2];
+      return {c, ""};
+    }
+  if (v == "type") {
+    if (w.size() < 4) return fail("vm type: expected `vm type NAME TEXT`");
+    c.verb = Verb::VmType;
+    c.name = w[2];
+    std::string text = rest_after_words(line, 3);
+    if (text.size() >= 2 && text.front() == '"' && text.back() == '"') text = text.substr(1, text.size() - 2);
+    c.arg = unescape(text);
+    return {c, ""};
+  }
+  if (v == "snapshot" || v == "restore" || v == "clone") {
+    if (w.size() != 4) return fail("vm " + v + ": expected `vm " + v + (v == "clone" ? " NAME NEW`" : " NAME DIR`"));
+    c.verb = v == "snapshot" ? Verb::VmSnapshot : v == "restore" ? Verb::VmRestore : Verb::VmClone;
+    c.name = w[2];
+    c.arg = w[3];
+    if ((c.verb == Verb::VmClone || c.verb == Verb::VmRestore) && !valid_name(c.verb == Verb::VmClone ? c.arg : c.name))
+      return fail("vm " + v + ": '" + (c.verb == Verb::VmClone ? c.arg : c.name) + "' is not a name");
+    return {c, ""};
+  }
+  return fail("vm: unknown verb '" + v + "' (vm create, start, pause, stop, kill, type, snapshot, restore, clone)");
+}
+
+ParsedCommand parse_ctr(const std::vector<std::string>& w) {
+  if (w.size() < 2) return fail("ctr: missing the verb (run, ps, logs)");
+  Command c;
+  if (w[1] == "ps" || w[1] == "logs") {
+    c.verb = w[1] == "ps" ? Verb::CtrPs : Verb::CtrLogs;
+    if (c.verb == Verb::CtrPs && w.size() != 2) return fail("ctr ps: takes no arguments");
+    if (c.verb == Verb::CtrLogs && w.size() != 3) return fail("ctr logs: expected `ctr logs NAME`");
+    if (c.verb == Verb::CtrLogs) c.name = w[2];
+    return {c, ""};
+  }
+  if (w[1] != "run") return fail("ctr: unknown verb '" + w[1] + "' (ctr run, ps, logs)");
+  c.verb = Verb::CtrRun;
+  size_t i = 2;
+  for (; i < w.size() && w[i].rfind("--", 0) == 0 && w[i] != "--"; i += 2) {
+    if (i + 1 >= w.size()) return fail("ctr run: " + w[i] + " needs a value");
+    if (w[i] == "--name") c.name = w[i + 1];
+    else if (w[i] == "--hostname") c.hostname = w[i + 1];
+    else return fail("ctr run: unknown option '" + w[i] + "' (options: --name, --hostname)");
+  }
+  if (i < w.size() && w[i] == "--") i++;
+  if (i >= w.size()) return fail("ctr run: missing IMAGE (ctr run [--name N] [--hostname H] IMAGE [CMD...])");
+  if (!c.name.empty() && !valid_name(c.name)) return fail("ctr run: '" + c.name + "' is not a name");
+  c.image = w[i++];
+  for (; i < w.size(); i++) c.cmd.push_back(unescape(w[i]));
+  return {c, ""};
+}
+
+}  // namespace
+
+ParsedCommand parse_command(const std::string& line) {
+  std::vector<std::string> w;
+  std::string error;
+  std::string trimmed = rest_after_words(line, 0);
+  if (trimmed.empty() || trimmed[0] == '#') return {Command{}, ""};
+  if (!split_words(line, w, error)) return fail(error);
+  if (w.size() >= 2)
+    for (const char* ny : kNotYet)
+      if (w[0] + " " + w[1] == ny) return fail(std::string(ny) + ": not yet part of this build (issue #6)");
+  if (w[0] == "vm") return parse_vm(w, line);
+  if (w[0] == "ctr") return parse_ctr(w);
+  if (w[0] == "host") {
+    Command c;
+    c.verb = Verb::HostPs;
+    if (w.size() == 2 && w[1] == "ps") return {c, ""};
+    return fail("host: expected `host ps`");
+  }
+  if (w[0] == "expect") return parse_expression_command(Verb::Expect, rest_after_words(line, 1), "expect");
+  if (w[0] == "show") return parse_expression_command(Verb::Show, rest_after_words(line, 1), "show");
+  if (w[0] == "wait") {
+    if (w.size() >= 2 && w[1] == "until") return parse_expression_command(Verb::WaitUntil, rest_after_words(line, 2), "wait until");
+    Command c;
+    c.verb = Verb::Wait;
+    if (w.size() != 2 || !parse_duration(w[1], c.duration_ns))
+      return fail("wait: expected `wait DUR` (such as 500ms) or `wait until EXPR [--timeout DUR]`");
+    return {c, ""};
+  }
+  return fail("unknown command '" + w[0] + "' (vm, ctr, host, wait, expect, show)");
+}
+
+namespace {
+
+Outcome bad(const std::string& what) { return {Status::BadCommand, what, {}}; }
+
+std::string fmt_duration(uint64_t ns) {
+  char buf[48];
+  if (ns % 1'000'000'000ull == 0) std::snprintf(buf, sizeof buf, "%llus", (unsigned long long)(ns / 1'000'000'000ull));
+  else std::snprintf(buf, sizeof buf, "%gms", double(ns) / 1e6);
+  return buf;
+}
+
+Outcome run_vm(Lab& lab, const Command& c) {
+  if (c.verb == Verb::VmCreate) {
+    if (auto problem = lab.create_vm(c.vm)) return bad("vm create " + c.name + ": " + *problem);
+    return {};
+  }
+  if (c.verb == Verb::VmRestore && !lab.find_vm(c.name)) {
+    // Restoring into a new name: the snapshot brings its own configuration.
+    try {
+      auto m = emulator::restore_snapshot(c.arg);
+      if (auto problem = lab.add_vm_with_machine(c.name, std::move(m), 1, "snapshot " + c.arg)) return bad("vm restore: " + *problem);
+      lab.find_vm(c.name)->state = emulator::VmState::Paused;
+    } catch (const emulator::SnapshotError& e) {
+      return bad(std::string("vm restore: ") + e.what());
+    }
+    return {};
+  }
+  emulator::Vm* vm = lab.find_vm(c.name);
+  if (!vm) return bad("no VM named '" + c.name + "'");
+  using emulator::VmState;
+  switch (c.verb) {
+    case Verb::VmStart:
+      if (vm->state != VmState::Created && vm->state != VmState::Paused)
+        return bad("vm start " + c.name + ": it is " + emulator::vm_state_name(vm->state));
+      lab.host.start(*vm);
+      return {};
+    case Verb::VmPause:
+      if (vm->state != VmState::Running) return bad("vm pause " + c.name + ": it is " + emulator::vm_state_name(vm->state));
+      lab.host.pause(*vm);
+      return {};
+    case Verb::VmStop: vm->state = VmState::Halted; return {};
+    case Verb::VmKill:
+      vm->state = VmState::Exited;
+      vm->exit_code = 137;  // 128 + SIGKILL, as a killed QEMU process reports
+      return {};
+    case Verb::VmType: lab.extra(c.name).pending_input += c.arg; return {};
+    case Verb::VmSnapshot:
+      try {
+        emulator::save_snapshot(*vm->machine, c.arg);
+      } catch (const emulator::SnapshotError& e) {
+        return bad(std::string("vm snapshot: ") + e.what());
+      }
+      return {};
+    case Verb::VmRestore:
+      try {
+        lab.replace_machine(*vm, emulator::restore_snapshot(c.arg));
+      } catch (const emulator::SnapshotError& e) {
+        return bad(std::string("vm restore: ") + e.what());
+      }
+      if (vm->state != VmState::Running) vm->state = VmState::Paused;
+      return {};
+    case Verb::VmClone: {
+      VmState state = vm->state;
+      std::string console = vm->console;
+      if (auto problem = lab.add_vm_with_machine(c.arg, emulator::clone_machine(*vm->machine), vm->weight, lab.extra(c.name).image))
+        return bad("vm clone: " + *problem);
+      emulator::Vm* clone = lab.find_vm(c.arg);
+      clone->state = state;
+      clone->console = console;
+      return {};
+    }
+    default: return bad("internal: not a vm command");
+  }
+}
+
+Outcome run_ctr(Lab& lab, const Command& c, std::ostream& out) {
+  if (c.verb == Verb::CtrRun) {
+    containers::ContainerSpec spec;
+    spec.name = c.name;
+    spec.hostname = c.hostname;
+    spec.cmd = c.cmd;
+    if (auto problem = lab.run_container(c.image, spec)) return bad("ctr run: " + *problem);
+    return {};
+  }
+  if (c.verb == Verb::CtrLogs) {
+    const LabContainer* lc = lab.find_container(c.name);
+    if (!lc) return bad("no container named '" + c.name + "'");
+    out << lc->logs;
+    if (!lc->logs.empty() && lc->logs.back() != '\n') out << '\n';
+    return {};
+  }
+  char line[256];
+  std::snprintf(line, sizeof line, "%-16s %-12s %-8s %-6s %s\n", "NAME", "IMAGE", "STATE", "PID", "COMMAND");
+  out << line;
+  for (const auto& lc : lab.containers()) {
+    std::string cmd;
+    for (const auto& a : lc->cmd) cmd += (cmd.empty() ? "" : " ") + a;
+    std::string state = lc->c.exited ? "exited(" + std::to_string(lc->c.exit_code) + ")" : "running";
+    std::snprintf(line, sizeof line, "%-16s %-12s %-8s %-6d %s\n", lc->c.name.c_str(), lc->image.c_str(), state.c_str(),
+                  lc->c.init_host_pid, cmd.c_str());
+    out << line;
+  }
+  return {};
+}
+
+Outcome run_host_ps(Lab& lab, std::ostream& out) {
+  char line[256];
+  std::snprintf(line, sizeof line, "%-4s %-16s %-10s %s\n", "KIND", "NAME", "STATE", "DETAIL");
+  out << line;
+  for (const auto& vm : lab.host.vms()) {
+    std::string detail = "weight " + std::to_string(vm->weight) + ", " + std::to_string(vm->machine->config.ram_bytes >> 20) +
+                         "M, " + std::to_string(vm->machine->cpu.s.insns) + " insns, " +
+                         std::to_string(vm->machine->exits.exits) + " exits";
+    std::snprintf(line, sizeof line, "%-4s %-16s %-10s %s\n", "vm", vm->name.c_str(), emulator::vm_state_name(vm->state),
+                  detail.c_str());
+    out << line;
+  }
+  for (const auto& lc : lab.containers()) {
+    std::string detail = "host pid " + std::to_string(lc->c.init_host_pid) + ", image " + lc->image;
+    std::snprintf(line, sizeof line, "%-4s %-16s %-10s %s\n", "ctr", lc->c.name.c_str(), lc->c.exited ? "exited" : "running",
+                  detail.c_str());
+    out << line;
+  }
+  return {};
+}
+
+}  // namespace
+
+Outcome run_command(Lab& lab, const Command& c, std::ostream& out) {
+  ProbeReader read = probe_reader(lab);
+  switch (c.verb) {
+    case Verb::Nothing: return {};
+    case Verb::VmCreate: case Verb::VmStart: case Verb::VmPause: case Verb::VmStop: case Verb::VmKill:
+    case Verb::VmType: case Verb::VmSnapshot: case Verb::VmRestore: case Verb::VmClone:
+      return run_vm(lab, c);
+    case Verb::CtrRun: case Verb::CtrPs: case Verb::CtrLogs: return run_ctr(lab, c, out);
+    case Verb::HostPs: return run_host_ps(lab, out);
+    case Verb::Wait: {
+      for (uint64_t t = 0; t < c.duration_ns; t += kRoundNs)
+        if (!lab.run_round()) {
+          // Nothing runs: the rest of the time passes with no change.
+          if (t + kRoundNs < c.duration_ns) lab.pass_idle_time(c.duration_ns - t - kRoundNs);
+          break;
+        }
+      return {};
+    }
+    case Verb::WaitUntil: {
+      bool progressed = true;
+      for (uint64_t t = 0;; t += kRoundNs) {
+        CheckResult r = check_expr(*c.expr, read);
+        if (r.holds) return {Status::Ok, "", r.seen};
+        // A probe that cannot be read (no such VM) will not start to exist
+        // by waiting: fail now, as a check.
+        if (!r.error.empty()) return {Status::CheckFailed, "wait until " + c.expr_text + ": " + r.error, r.seen};
+        if (t >= c.duration_ns)
+          return {Status::CheckFailed,
+                  "wait until " + c.expr_text + ": still false after " + fmt_duration(c.duration_ns) + " (" + format_seen(r.seen) + ")",
+                  r.seen};
+        if (!progressed)
+          return {Status::CheckFailed,
+                  "wait until " + c.expr_text + ": false, and nothing is left running (" + format_seen(r.seen) + ")", r.seen};
+        progressed = lab.run_round();
+      }
+    }
+    case Verb::Expect: {
+      CheckResult r = check_expr(*c.expr, read);
+      if (r.holds) return {Status::Ok, "", r.seen};
+      std::string why = r.error.empty() ? "false (" + format_seen(r.seen) + ")" : r.error;
+      return {Status::CheckFailed, "expect " + c.expr_text + ": " + why, r.seen};
+    }
+    case Verb::Show: {
+      EvalResult r = eval_expr(*c.expr, read);
+      if (!r.value) return bad("show " + c.expr_text + ": " + r.error);
+      out << c.expr_text << " = " << format_value(*r.value) << "\n";
+      return {};
+    }
+  }
+  return bad("internal: unknown command");
+}
+
+int run_script(Lab& lab, const std::string& text, const std::string& name, std::ostream& out, std::ostream& err) {
+  std::vector<std::pair<size_t, Command>> commands;
+  std::istringstream in(text);
+  std::string line;
+  for (size_t n = 1; std::getline(in, line); n++) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    ParsedCommand p = parse_command(line);
+    if (!p.command) {
+      err << name << ":" << n << ": " << p.error << "\n";
+      return 2;
+    }
+    if (p.command->verb != Verb::Nothing) commands.emplace_back(n, std::move(*p.command));
+  }
+  for (const auto& [n, c] : commands) {
+    Outcome o = run_command(lab, c, out);
+    if (o.status != Status::Ok) {
+      out.flush();
+      err << name << ":" << n << ": " << o.message << "\n";
+      return int(o.status);
+    }
+  }
+  return 0;
+}
+
+}  // namespace isolab::lab

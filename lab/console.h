@@ -1,0 +1,85 @@
+// The lab console (DESIGN.md section 7): the command language a student
+// types in the GUI's console, a script feeds to `isolab console`, and a
+// lesson's ```isolab blocks hold. One command a line; `#` starts a comment
+// line; words are separated by spaces and may be "quoted".
+//
+//   vm create NAME [--mem SIZE] [--weight N] [--image minios|FILE] [--paging shadow|nested|direct]
+//   vm start|pause|stop|kill NAME      stop: powered off (halted); kill: ended at once (exited, code 137)
+//   vm type NAME TEXT                  TEXT (the rest of the line, "quoted" or not) with \n \t \\ \xHH escapes
+//   vm snapshot NAME DIR   vm restore NAME DIR   vm clone NAME NEW
+//   ctr run [--name N] [--hostname H] IMAGE [CMD...]    started in the background, as `docker run -d`
+//   ctr ps   ctr logs NAME
+//   host ps                            every VM and container, one a line
+//   wait DUR                           let the lab run for DUR of simulated time (e.g. 500ms, 2s)
+//   wait until EXPR [--timeout DUR]    run until EXPR holds; an error (a failed check) at the timeout (default 10s)
+//   expect EXPR                        a check: EXPR must hold now
+//   show EXPR                          print `EXPR = value`
+// Expressions are lab/expr.h's over lab/probes.h's probes.
+//
+// A line is parsed (parse_command) before anything runs, so a script or a
+// lesson with a typing mistake on its last line does nothing at all; then
+// run (run_command). Verbs the design names that this build does not have
+// yet are syntax errors that say so.
+#pragma once
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lab/expr.h"
+#include "lab/lab.h"
+
+namespace isolab::lab {
+
+enum class Verb {
+  Nothing,  // a blank or comment line
+  VmCreate, VmStart, VmPause, VmStop, VmKill, VmType, VmSnapshot, VmRestore, VmClone,
+  CtrRun, CtrPs, CtrLogs,
+  HostPs,
+  Wait, WaitUntil, Expect, Show,
+};
+
+struct Command {
+  Verb verb = Verb::Nothing;
+  std::string name;   // the VM or container the command acts on
+  std::string arg;    // DIR, NEW, or the TEXT to type (escapes resolved)
+  VmSpec vm;          // vm create
+  std::string image;  // ctr run
+  std::string hostname;
+  std::vector<std::string> cmd;
+  std::string expr_text;               // wait until, expect, show
+  std::shared_ptr<const Expr> expr;
+  uint64_t duration_ns = 10'000'000'000ull;  // wait DUR, wait until's timeout
+};
+
+struct ParsedCommand {
+  std::optional<Command> command;  // nullopt on error
+  std::string error;               // what is wrong, for "FILE:LINE: error"
+};
+ParsedCommand parse_command(const std::string& line);
+
+// How a command ended. The numbers are the exit status of `isolab console`.
+enum class Status { Ok = 0, CheckFailed = 1, BadCommand = 2 };
+struct Outcome {
+  Status status = Status::Ok;
+  std::string message;  // on failure: what happened, with the values seen
+  std::vector<std::pair<std::string, std::string>> seen;  // probes read by a check
+};
+// Run one parsed command on `lab`, printing what it shows on `out`.
+Outcome run_command(Lab& lab, const Command& c, std::ostream& out);
+
+// Parse every line of `text`, then run them in order, stopping at the first
+// failure, which is reported on `err` as "NAME:LINE: message". Returns the
+// exit status: 0, 1 (a check failed) or 2 (a bad line, or a command that
+// could not be carried out).
+int run_script(Lab& lab, const std::string& text, const std::string& name, std::ostream& out, std::ostream& err);
+
+// "64M", "512K", "1G" or bytes; "10s", "500ms", "20us", "2m" or seconds.
+bool parse_size(const std::string& text, uint64_t& out);
+bool parse_duration(const std::string& text, uint64_t& out_ns);
+// Backslash escapes: \n \r \t \\ \" and \xHH.
+std::string unescape(const std::string& text);
+
+}  // namespace isolab::lab
