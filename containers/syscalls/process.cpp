@@ -161,6 +161,9 @@ int32_t sys_gettid(Kernel&, Process& p, const Args&) { return p.pid(); }
 int32_t sys_getppid(Kernel&, Process& p, const Args&) { return p.ppid(); }
 int32_t sys_getuid(Kernel&, Process& p, const Args&) { return int32_t(p.uid); }
 int32_t sys_getgid(Kernel&, Process& p, const Args&) { return int32_t(p.gid); }
+// getgroups(2): container processes have no supplementary groups, so the
+// list is empty whatever its size (a size of 0 asks for the count: 0).
+int32_t sys_getgroups(Kernel&, Process&, const Args& a) { return a.s(0) < 0 ? -LINUX_EINVAL : 0; }
 
 int32_t sys_setpgid(Kernel& k, Process& p, const Args& a) {
   int32_t pid = a.s(0), pgid = a.s(1);

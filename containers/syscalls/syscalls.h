@@ -50,7 +50,7 @@ int32_t put_user(Process& p, uint32_t va, const T& value) {
 ISOLAB_SYSCALL(exit); ISOLAB_SYSCALL(exit_group); ISOLAB_SYSCALL(fork); ISOLAB_SYSCALL(vfork);
 ISOLAB_SYSCALL(clone); ISOLAB_SYSCALL(execve); ISOLAB_SYSCALL(wait4); ISOLAB_SYSCALL(waitpid);
 ISOLAB_SYSCALL(kill); ISOLAB_SYSCALL(getpid); ISOLAB_SYSCALL(getppid); ISOLAB_SYSCALL(gettid);
-ISOLAB_SYSCALL(getuid); ISOLAB_SYSCALL(getgid); ISOLAB_SYSCALL(setpgid); ISOLAB_SYSCALL(getpgid);
+ISOLAB_SYSCALL(getuid); ISOLAB_SYSCALL(getgid); ISOLAB_SYSCALL(getgroups); ISOLAB_SYSCALL(setpgid); ISOLAB_SYSCALL(getpgid);
 ISOLAB_SYSCALL(getpgrp); ISOLAB_SYSCALL(setsid); ISOLAB_SYSCALL(getsid);
 ISOLAB_SYSCALL(set_thread_area); ISOLAB_SYSCALL(set_tid_address); ISOLAB_SYSCALL(sched_yield);
 ISOLAB_SYSCALL(nanosleep); ISOLAB_SYSCALL(unshare);

@@ -16,7 +16,7 @@ def main():
         print(f"SKIPPED: busybox is not in {cache}/busybox (scripts/fetch-busybox could not fetch it)")
         return 77
     cmd = [isolab, "ctr", "run", "--hostname", "box1", "busybox", "--",
-           "sh", "-c", "echo hi; ps; hostname; cat /proc/self/cgroup; ls /"]
+           "sh", "-c", "echo hi; ps; hostname; cat /proc/self/cgroup; ls /; id"]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     out = p.stdout
     failures = []
@@ -33,6 +33,8 @@ def main():
     for d in ("bin", "proc", "sys"):
         if not re.search(rf"^{d}$", out, re.M):
             failures.append(f"ls / does not show {d}")
+    if not re.search(r"^uid=0 gid=0", out, re.M):
+        failures.append("id did not report uid 0 (getgroups)")
     if failures:
         print("FAIL: " + "; ".join(failures) + "\n--- output ---\n" + out)
         return 1
