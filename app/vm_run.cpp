@@ -146,6 +146,7 @@ int vm_run(const VmRunOptions& o) {
     case emulator::MachineStop::TripleFault:
       std::fprintf(stderr, "isolab vm run: the guest triple-faulted at %04x:%08x\n", m.cpu.s.seg[cpu::CS].selector, m.cpu.s.eip);
       return 1;
+    case emulator::MachineStop::Exited:  // stop_on_exit is never set here
     case emulator::MachineStop::Timeout:
       std::fprintf(stderr, "isolab vm run: timeout after %s of guest time\n", o.timeout.c_str());
       return 124;

@@ -40,7 +40,8 @@ size_t Host::run_round() {
     // A fault in one guest ends that guest's run and nothing else: each
     // VM has its own CPU, RAM and devices, and its run returns here.
     switch (vm->machine->run(slice_ns_ * vm->weight)) {
-      case MachineStop::Timeout: running++; break;
+      case MachineStop::Timeout:
+      case MachineStop::Exited: running++; break;
       case MachineStop::Halted: vm->state = VmState::Halted; break;
       case MachineStop::DebugExit:
         vm->exit_code = vm->machine->exit_code();

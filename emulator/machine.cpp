@@ -178,6 +178,10 @@ uint64_t Machine::exit_started() const {
 
 void Machine::vm_exit(ExitReason r, uint32_t d0, uint32_t d1, uint32_t d2, uint32_t d3, uint64_t started) {
   exits.count(r);
+  if (stop_on_exit) {
+    exit_stop_ = true;
+    cpu.request_stop();
+  }
   if (!trace) return;
   trace::Event e;
   e.kind = trace::Kind::VmExit;
@@ -308,10 +312,12 @@ MachineStop Machine::run(uint64_t max_ns) {
     uint64_t next = next_device_event();
     uint64_t span_ns = std::min(end_ns, next) > now ? std::min(end_ns, next) - now : 1;
     uint64_t insns = std::clamp<uint64_t>(span_ns / config.ns_per_insn, 1, kQuantum);
+    exit_stop_ = false;
     cpu::StopReason r = cpu.run(insns);
     advance_devices();
     if (exit_requested_) return MachineStop::DebugExit;
     if (r == cpu::StopReason::TripleFault) return MachineStop::TripleFault;
+    if (exit_stop_) return MachineStop::Exited;
     if (r == cpu::StopReason::Halted) {
       if (!(cpu.s.eflags & cpu::IF)) return MachineStop::Halted;
       if (router.pending()) continue;

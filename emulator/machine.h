@@ -69,6 +69,7 @@ enum class MachineStop {
   Halted,       // HLT with interrupts off, or nothing left that could wake it
   TripleFault,  // the CPU shut down
   Timeout,      // the simulated-time budget ran out
+  Exited,       // stop_on_exit was set and the guest made a VM exit
 };
 
 class Machine : public cpu::Bus, public cpu::CpuHooks, public cpu::InterruptSource, public mmu::Translator {
@@ -132,6 +133,9 @@ class Machine : public cpu::Bus, public cpu::CpuHooks, public cpu::InterruptSour
   // runs). `name` is the event's source.
   trace::Trace* trace = nullptr;
   std::string name = "vm";
+  // When set, run() returns MachineStop::Exited right after the
+  // instruction that made a VM exit: the debugger's "step to the next exit".
+  bool stop_on_exit = false;
 
   // Run until the guest exits, stops, or `max_ns` of simulated time pass.
   MachineStop run(uint64_t max_ns);
@@ -205,6 +209,7 @@ class Machine : public cpu::Bus, public cpu::CpuHooks, public cpu::InterruptSour
   std::vector<MmioSlot> mmio_;
   uint64_t idle_ns_ = 0;
   bool exit_requested_ = false;
+  bool exit_stop_ = false;  // a VM exit happened with stop_on_exit set
   uint32_t exit_code_ = 0;
 };
 

@@ -119,7 +119,8 @@ bool Session::any_running() const {
 MachineStop Session::run_alone(emulator::Vm& vm, uint64_t ns) {
   MachineStop stop = vm.machine->run(ns);
   switch (stop) {
-    case MachineStop::Timeout: break;
+    case MachineStop::Timeout:
+    case MachineStop::Exited: break;
     case MachineStop::Halted: vm.state = VmState::Halted; break;
     case MachineStop::DebugExit:
       vm.exit_code = vm.machine->exit_code();
@@ -128,16 +129,6 @@ MachineStop Session::run_alone(emulator::Vm& vm, uint64_t ns) {
     case MachineStop::TripleFault: vm.state = VmState::Crashed; break;
   }
   return stop;
-}
-
-// The simulated time at which one of the machine's devices next acts on its
-// own: where a halted guest's clock jumps to.
-static uint64_t next_device_event(const emulator::Machine& m) {
-  const emulator::Device* devices[] = {&m.pic, &m.lapic, &m.ioapic, &m.pit, &m.uart, &m.rtc,
-                                       &m.vga, &m.kbc,   &m.ata,    &m.debugcon, &m.debug_exit};
-  uint64_t next = emulator::kNoEvent;
-  for (const emulator::Device* d : devices) next = std::min(next, d->next_event_ns());
-  return next;
 }
 
 static bool can_step(const emulator::Vm& vm, std::string& status) {
@@ -154,18 +145,12 @@ void Session::step_to_exit(VmSlot& slot, uint64_t max_insns) {
   emulator::Machine& m = *vm.machine;
   const uint64_t exits_before = m.exits.exits;
   const uint64_t insns_before = m.cpu.s.insns;
-  // One instruction at a time (Machine::run of 1 ns retires one), so the
-  // run stops right after the instruction that left the guest. A halted
-  // guest (after a nanosecond in which on_idle may type) jumps instead to
-  // the next device event, where an interrupt may wake it.
-  while (m.exits.exits == exits_before && m.cpu.s.insns - insns_before < max_insns) {
-    if (run_alone(vm, 1) != MachineStop::Timeout || m.exits.exits != exits_before) break;
-    if (m.cpu.s.halted && (m.cpu.s.eflags & cpu::IF) && !m.router.pending()) {
-      const uint64_t wake = next_device_event(m);
-      if (wake == emulator::kNoEvent) break;
-      if (wake > m.now_ns() && run_alone(vm, wake - m.now_ns()) != MachineStop::Timeout) break;
-    }
-  }
+  // At full speed: the machine stops right after the instruction that
+  // left the guest (Machine::stop_on_exit). A halted guest jumps to its
+  // next device event inside run(), where an interrupt may wake it.
+  m.stop_on_exit = true;
+  run_alone(vm, max_insns * m.config.ns_per_insn);
+  m.stop_on_exit = false;
   const uint64_t ran = m.cpu.s.insns - insns_before;
   if (m.exits.exits == exits_before) {
     status = fmt::format("{}: no VM exit after {} instructions ({})", vm.name, ran, emulator::vm_state_name(vm.state));
