@@ -10,17 +10,10 @@
 
 #include "emulator/loader.h"
 #include "emulator/machine.h"
-#if __has_include("minios_paths.h")
-#include "minios_paths.h"
-#endif
 
 namespace isolab::app {
 
 int run_tour() {
-#ifndef ISOLAB_MINIOS_KERNEL
-  std::fprintf(stderr, "isolab: this build has no miniOS image, so the tour cannot run\n");
-  return 2;
-#else
   using namespace emulator;
   std::printf(
       "isolab tour: a virtual machine, seen from the hypervisor\n"
@@ -47,8 +40,7 @@ int run_tour() {
     return true;
   };
   try {
-    std::vector<Module> mods{{read_file(ISOLAB_MINIOS_INITRD), "initrd"}};
-    load_multiboot(m.cpu, read_file(ISOLAB_MINIOS_KERNEL), "minios", mods);
+    load_minios(m.cpu);
   } catch (const LoadError& e) {
     std::fprintf(stderr, "isolab: %s\n", e.what());
     return 2;
@@ -81,7 +73,6 @@ int run_tour() {
       "exits.jsonl` to see every exit, and `isolab --help` for the rest.\n",
       (unsigned long long)c.pf_fixed, (unsigned long long)c.pf_guest, (unsigned long long)c.mmu_pte_write);
   return 0;
-#endif
 }
 
 }  // namespace isolab::app

@@ -14,9 +14,6 @@
 #include "emulator/machine.h"
 #include "lab/console.h"
 #include "trace/trace.h"
-#if __has_include("minios_paths.h")
-#include "minios_paths.h"
-#endif
 
 namespace isolab::app {
 
@@ -84,12 +81,9 @@ int vm_run(const VmRunOptions& o) {
     std::string initrd = o.initrd;
     if (image.empty() && disks.empty() && o.rom.empty()) image = "minios";
     if (image == "minios") {
-#ifdef ISOLAB_MINIOS_KERNEL
-      image = ISOLAB_MINIOS_KERNEL;
-      if (initrd.empty()) initrd = ISOLAB_MINIOS_INITRD;
-#else
-      return usage_error("this build has no miniOS image; give --image FILE");
-#endif
+      image = emulator::minios_kernel_path();
+      if (image.empty()) return usage_error("this build has no miniOS image; give --image FILE");
+      if (initrd.empty()) initrd = emulator::minios_initrd_path();
     }
     if (!image.empty()) {
       std::vector<emulator::Module> mods;

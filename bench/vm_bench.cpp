@@ -228,8 +228,7 @@ bool bench_minios_boot(std::ostream& out) {
     }
   };
   try {
-    std::vector<emulator::Module> mods{{emulator::read_file(ISOLAB_MINIOS_INITRD), ISOLAB_MINIOS_INITRD}};
-    emulator::load_multiboot(m.cpu, emulator::read_file(ISOLAB_MINIOS_KERNEL), ISOLAB_MINIOS_KERNEL, mods);
+    emulator::load_minios(m.cpu);
   } catch (const emulator::LoadError& e) {
     out << "vm.minios_boot: " << e.what() << "\n";
     return false;

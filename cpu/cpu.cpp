@@ -56,6 +56,13 @@ void Cpu::flush_tlb() {
   blocks_->bump_generation();
 }
 
+// Drop every direct write mapping (reads stay): a page just became one
+// whose writes must be seen (code, or a watched page table).
+void Cpu::flush_write_tlb() {
+  for (int u = 0; u < 2; u++)
+    for (int i = 0; i < TLB_SIZE; i++) tlb_write_[u][i] = TlbEntry{};
+}
+
 void Cpu::flush_tlb_page(uint32_t lin) {
   uint32_t idx = (lin >> 12) & (TLB_SIZE - 1);
   for (int u = 0; u < 2; u++) tlb_read_[u][idx] = tlb_write_[u][idx] = TlbEntry{};
@@ -119,9 +126,7 @@ void Cpu::watch_page(uint32_t page) {
   if (watched_.empty()) watched_.assign(1u << 20, 0);
   if (watched_[page >> 12]) return;
   watched_[page >> 12] = 1;
-  // Drop every direct write mapping: one of them may reach this page.
-  for (int u = 0; u < 2; u++)
-    for (int i = 0; i < TLB_SIZE; i++) tlb_write_[u][i] = TlbEntry{};
+  flush_write_tlb();  // one of the direct write mappings may reach this page
 }
 
 void Cpu::unwatch_page(uint32_t page) {
@@ -361,8 +366,7 @@ Block* Cpu::lookup_block() {
     if (blocks_->insert(std::move(nb))) {
       // A page just became a code page: writes to it must now take the
       // slow path, so drop the write entries that map straight to it.
-      for (int u = 0; u < 2; u++)
-        for (int i = 0; i < TLB_SIZE; i++) tlb_write_[u][i] = TlbEntry{};
+      flush_write_tlb();
     }
   }
   return b;

@@ -284,6 +284,7 @@ class Cpu {
   void handle_fault_unwind();
   void deliver_pending_interrupt();
   Block* lookup_block();
+  void flush_write_tlb();
   StopReason run_loop(uint64_t end);
   void deliver_real(uint8_t vector, uint32_t return_eip);
   void deliver_protected(uint8_t vector, bool has_error, uint32_t error_code, bool software, bool ext,

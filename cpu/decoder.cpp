@@ -243,7 +243,12 @@ static DecodeStatus decode_insn(Fetch&& fetch, bool code32, Insn& in, int& fail_
 }
 
 std::unique_ptr<Block> decode_block(Cpu& cpu, uint32_t eip, uint32_t phys, bool code32) {
-  auto b = std::make_unique<Block>();
+  // Decode into scratch space and allocate only once decoding is done: the
+  // first instruction's fetch may fault, and a fault unwinds with longjmp,
+  // which would skip an owning pointer's destructor and leak the block.
+  static thread_local Block scratch;
+  scratch = Block{};
+  Block* b = &scratch;
   b->key = BlockCache::key(phys, code32);
   b->phys = phys;
   b->last_page = phys & ~0xFFFu;
@@ -297,7 +302,7 @@ std::unique_ptr<Block> decode_block(Cpu& cpu, uint32_t eip, uint32_t phys, bool 
     if (!code32) off &= 0xFFFF;
     if (in.ends_block || crossed) break;
   }
-  return b;
+  return std::make_unique<Block>(*b);
 }
 
 int instruction_length(const uint8_t* bytes, size_t size, bool code32, bool& defined) {

@@ -7,6 +7,10 @@
 #include <fstream>
 #include <iterator>
 
+#if __has_include("minios_paths.h")
+#include "minios_paths.h"
+#endif
+
 namespace isolab::emulator {
 
 std::vector<uint8_t> read_file(const std::string& path) {
@@ -170,6 +174,29 @@ MultibootInfo load_multiboot(cpu::Cpu& cpu, const std::vector<uint8_t>& image, c
   cpu.s.eip = entry;
   cpu.s.a20 = 1;
   return info;
+}
+
+std::string minios_kernel_path() {
+#ifdef ISOLAB_MINIOS_KERNEL
+  return ISOLAB_MINIOS_KERNEL;
+#else
+  return "";
+#endif
+}
+
+std::string minios_initrd_path() {
+#ifdef ISOLAB_MINIOS_INITRD
+  return ISOLAB_MINIOS_INITRD;
+#else
+  return "";
+#endif
+}
+
+MultibootInfo load_minios(cpu::Cpu& cpu, const std::string& extra_cmdline) {
+  const std::string kernel = minios_kernel_path(), initrd = minios_initrd_path();
+  if (kernel.empty()) throw LoadError("this build has no miniOS image (build the minios target)");
+  std::vector<Module> mods{{read_file(initrd), initrd}};
+  return load_multiboot(cpu, read_file(kernel), extra_cmdline.empty() ? kernel : kernel + " " + extra_cmdline, mods);
 }
 
 void load_boot_sector(cpu::Cpu& cpu, const std::vector<uint8_t>& disk) {

@@ -41,6 +41,14 @@ std::vector<uint8_t> read_file(const std::string& path);
 MultibootInfo load_multiboot(cpu::Cpu& cpu, const std::vector<uint8_t>& image, const std::string& cmdline,
                              const std::vector<Module>& modules);
 
+// miniOS as this build made it (minios/): its kernel and initrd files, or
+// empty strings if the build has none.
+std::string minios_kernel_path();
+std::string minios_initrd_path();
+// Load miniOS (kernel and initrd) as `isolab vm run` does, with the kernel's
+// path and then `extra_cmdline` as its command line. Throws LoadError.
+MultibootInfo load_minios(cpu::Cpu& cpu, const std::string& extra_cmdline = "");
+
 // Copy a disk's boot sector to 0x7C00 and start there in real mode with DL
 // set to the boot drive (0x80), as a PC BIOS hands over. isolab has no BIOS:
 // no INT 10h/13h/15h services exist, so a boot sector must drive the

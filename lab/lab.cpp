@@ -33,12 +33,9 @@ std::optional<std::string> Lab::create_vm(const VmSpec& spec) {
   if (host.find(spec.name)) return "a VM named '" + spec.name + "' exists already";
   std::string kernel_file = spec.image, initrd;
   if (spec.image == "minios") {
-#ifdef ISOLAB_MINIOS_KERNEL
-    kernel_file = ISOLAB_MINIOS_KERNEL;
-    initrd = ISOLAB_MINIOS_INITRD;
-#else
-    return "this build has no miniOS image";
-#endif
+    kernel_file = emulator::minios_kernel_path();
+    initrd = emulator::minios_initrd_path();
+    if (kernel_file.empty()) return "this build has no miniOS image";
   }
   emulator::MachineConfig cfg;
   cfg.ram_bytes = spec.mem_bytes;

@@ -9,7 +9,6 @@
 
 #include "emulator/loader.h"
 #include "emulator/snapshot.h"
-#include "minios_paths.h"
 
 using namespace isolab;
 using namespace isolab::emulator;
@@ -38,8 +37,7 @@ struct Session {
     cfg.ram_bytes = 32u << 20;
     s.m = std::make_unique<Machine>(cfg);
     s.lines = std::move(lines);
-    std::vector<Module> mods{{read_file(ISOLAB_MINIOS_INITRD), "initrd"}};
-    load_multiboot(s.m->cpu, read_file(ISOLAB_MINIOS_KERNEL), "minios", mods);
+    load_minios(s.m->cpu);
     s.attach();
     return s;
   }

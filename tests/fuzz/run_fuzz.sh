@@ -60,7 +60,7 @@ echo "run_fuzz: running fuzz_cpu for $seconds s (corpus $corpus)"
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 ASAN_OPTIONS=detect_leaks=1 \
   "$build/tests/fuzz/fuzz_cpu" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-  -print_final_stats=1 -artifact_prefix="$artifacts" "$@" "$corpus" 2>&1 | tail -n 60
+  -print_final_stats=1 -artifact_prefix="$artifacts" "$@" "$corpus" "$root/tests/fuzz/regressions" 2>&1 | tail -n 60
 status=${PIPESTATUS[0]}
 if [ "$status" -ne 0 ]; then
   fail "the fuzzer stopped with status $status: a crash, leak or hang; reproduce with $build/tests/fuzz/fuzz_cpu $artifacts<file>"

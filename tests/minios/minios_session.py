@@ -12,6 +12,7 @@ and reports a kernel panic by writing 0 to isa-debug-exit (status 0*2+1).
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -311,6 +312,9 @@ def main():
     ap.add_argument("--verbose", action="store_true", help="print the transcript")
     ap.add_argument("case", choices=sorted(CASES))
     args = ap.parse_args()
+    if not shutil.which(QEMU):
+        print(f"SKIPPED: {QEMU} not found (scripts/setup installs qemu-system-x86)")
+        return 77
     fn, opts = CASES[args.case]
     s = Session(args.kernel, args.initrd, **opts)
     try:
