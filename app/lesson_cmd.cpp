@@ -53,6 +53,8 @@ int lesson_main(const std::vector<std::string>& args) {
   std::string file, report;
   lessons::RunOptions options;
   options.verbose = verb == "run";
+  // lesson run asks its ```ask questions on the terminal (standard input).
+  if (verb == "run") options.answers = &std::cin;
   for (size_t i = 1; i < args.size(); i++) {
     if (args[i] == "--report") {
       if (i + 1 >= args.size()) return usage("--report needs a FILE.json");
