@@ -229,6 +229,11 @@ std::optional<std::string> check_field(const std::string& name, const ProbeName&
   if (p.object == "ctr") {
     for (const auto& c : ctr_probes())
       if (p.field == c.name) return std::nullopt;
+    if (p.field.rfind("hostpid.", 0) == 0) {
+      uint32_t pid;
+      if (parse_address(p.field.substr(8), pid) && pid > 0) return std::nullopt;
+      return "not a PID: '" + p.field.substr(8).append("' in '").append(name) + "'";
+    }
     std::string file, key;
     if (split_cgroup_field(p.field, file, key)) return std::nullopt;
     return unknown(name);
@@ -253,6 +258,21 @@ std::optional<Value> translate(const Vm& vm, const std::string& name, const std:
     return std::nullopt;
   }
   return Value::of(double(t.phys));
+}
+
+// `ctr.<name>.hostpid.<N>`: the host PID of the live process that is PID N
+// inside the container (in its init's PID namespace).
+std::optional<Value> host_pid_of(Lab& lab, const LabContainer& c, const std::string& name, const std::string& text,
+                                 std::string& error) {
+  uint32_t pid = 0;
+  parse_address(text, pid);
+  const containers::Process* init = lab.kernel.find_host_pid(c.c.init_host_pid);
+  if (init && !c.c.exited && init->ns.pid) {
+    const containers::Process* p = lab.kernel.find(*init->ns.pid, int(pid));
+    if (p && p->state != containers::ProcState::Zombie) return Value::of(double(p->host_pid()));
+  }
+  error = "container '" + c.c.name + "' has no live process with PID " + std::to_string(pid) + " (in '" + name + "')";
+  return std::nullopt;
 }
 
 std::optional<Value> read_cgroup_file(Lab& lab, const LabContainer& c, const std::string& name, const std::string& field,
@@ -286,6 +306,7 @@ std::vector<std::string> probe_patterns() {
   out.push_back("vm.<name>.mmu.<counter>");
   out.push_back("vm.<name>.translate.<ADDR>");
   for (const auto& c : ctr_probes()) out.push_back(std::string("ctr.<name>.") + c.name);
+  out.push_back("ctr.<name>.hostpid.<N>");
   out.push_back("ctr.<name>.<cgroup file>[.<key>]");
   for (const auto& h : host_probes()) out.push_back(std::string("host.") + h.name);
   return out;
@@ -332,6 +353,7 @@ std::optional<Value> read_probe(Lab& lab, const std::string& name, std::string& 
   }
   for (const auto& cp : ctr_probes())
     if (p->field == cp.name) return cp.read(*c);
+  if (p->field.rfind("hostpid.", 0) == 0) return host_pid_of(lab, *c, name, p->field.substr(8), error);
   return read_cgroup_file(lab, *c, name, p->field, error);
 }
 

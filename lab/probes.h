@@ -18,6 +18,7 @@
 //                                an error if it is not mapped
 //   ctr.<name>.state             "running", "exited", or "failed" (the kernel refused its program)
 //   ctr.<name>.exit_code, ctr.<name>.pid (its init's host PID), ctr.<name>.logs (a string)
+//   ctr.<name>.hostpid.<N>       the host PID of the live process that is PID N inside it
 //   ctr.<name>.error             why it failed: "exec format error: ..." ("" otherwise)
 //   ctr.<name>.start_insns       container-kernel instructions from `ctr run` to its first
 //   ctr.<name>.start_ns          byte of output, and the kernel's simulated time (0 before)
