@@ -50,11 +50,11 @@ std::string squeeze_blank_lines(const std::string& text) {
 }
 
 // The computed answer as the student should see it: integers also in hex
-// (addresses), strings without quotes.
+// (4096 and up: addresses, sizes), strings without quotes.
 std::string show_answer(const lab::Value& v) {
   if (v.kind == lab::Value::Kind::String) return v.string;
   std::string text = lab::format_value(v);
-  if (v.kind == lab::Value::Kind::Number && v.number >= 16 && v.number < 18446744073709551616.0 &&
+  if (v.kind == lab::Value::Kind::Number && v.number >= 4096 && v.number < 18446744073709551616.0 &&
       std::floor(v.number) == v.number) {
     char hex[32];
     std::snprintf(hex, sizeof hex, " (0x%llx)", (unsigned long long)v.number);
