@@ -103,7 +103,11 @@ containers::ErrorOr<containers::Image> find_image(const std::string& name) {
   }
 #endif
   if (name == "busybox") return containers::image_busybox(containers::busybox_cache_dir());
-  return containers::make_error(2, "unknown image '" + name + "' (images: minios, busybox)");
+#ifdef ISOLAB_AMD64_IMAGE_DIR
+  // An image for another platform: /bin/hello is an x86-64 program (lessons/programs/).
+  if (name == "hello-amd64") return containers::image_from_bin_dir("hello-amd64", ISOLAB_AMD64_IMAGE_DIR);
+#endif
+  return containers::make_error(2, "unknown image '" + name + "' (images: minios, busybox, hello-amd64)");
 }
 
 // How `docker run` reports the errno of a failed exec: strerror's words.

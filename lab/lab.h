@@ -98,8 +98,9 @@ class Lab {
 
   // Start a container (not waiting for it). Error message or nullopt.
   // Images: "minios" (miniOS's programs in /bin, and in /boot/minios.elf the
-  // kernel file `vm create --image minios` boots) and "busybox" (when
-  // scripts/fetch-busybox has fetched it). A program the kernel refuses to
+  // kernel file `vm create --image minios` boots), "busybox" (when
+  // scripts/fetch-busybox has fetched it) and "hello-amd64" (/bin/hello, an
+  // x86-64 program: an image for another platform, lessons/programs/). A program the kernel refuses to
   // execute is not an error here: the container is kept as "failed" (above).
   std::optional<std::string> run_container(const std::string& image, containers::ContainerSpec spec,
                                            const CtrOptions& options = {});

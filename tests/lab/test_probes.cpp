@@ -146,3 +146,12 @@ TEST_CASE("probes: hostpid gives the host PID of a PID inside the container") {
   CHECK(ps.find("HOST-PID CONTAINER        CTR-PID  STATE COMMAND") != std::string::npos);
   CHECK(ps.find("\n1        first            1        R     spin\n") != std::string::npos);
 }
+
+TEST_CASE("probes: the hello-amd64 image's x86-64 program is refused by the i386 kernel") {
+  Lab lab;
+  std::string out = run(lab, "ctr run --name x hello-amd64 hello\n");
+  CHECK(out == "ctr run x: exec format error: /bin/hello: a 64-bit ELF (ELFCLASS64): this kernel runs i386 programs only; "
+               "a container needs the host's ABI\n");
+  CHECK(probe(lab, "ctr.x.state").string == "failed");
+  CHECK(probe(lab, "ctr.x.logs").string.empty());
+}
