@@ -19,7 +19,7 @@ endfunction()
 
 # --- isolab console ---------------------------------------------------------
 run(console_two_vms_three_containers 0
-    "host.vms.running = 2\nctr.job.logs = \"hello from a container\\\\n\"\nctr.db.logs = \"database\\\\n\"\n.*web +minios +running"
+    "host.vms.running = 2\nctr.job.logs = \"hello from a container\\\\n\"\nctr.db.logs = \"database\\\\n\"\nctr.web.pids.max = 4\n.*web +minios +running.*/web +0 +0 +4 +0 +max\n"
     "^$" console ${DATA}/two_vms_three_containers.isolab)
 file(WRITE ${WORK}/syntax.isolab "vm create a\nshow vm.a.state\nvm frobnicate a\n")
 run(console_syntax_error 2 "^$" "syntax.isolab:3: vm: unknown verb 'frobnicate'" console ${WORK}/syntax.isolab)
@@ -35,7 +35,7 @@ run(console_not_yet 2 "" "notyet.isolab:1: ctr exec: not yet" console ${WORK}/no
 run(console_missing_script 2 "" "cannot read" console ${WORK}/no-such.isolab)
 
 # --- isolab lesson ------------------------------------------------------------
-run(lesson_list 0 "01-what-a-vm-is.md +What a VM is" "^$" lesson list)
+run(lesson_list 0 "01-what-a-vm-is.md +What a VM is \\(5 steps\\)\n02-shadow-paging.md +Shadow paging.*\n11-the-same-kernel-is-required.md +The same kernel is required \\([0-9]+ steps\\)\n" "^$" lesson list)
 run(lesson_check_report 0 "passed, 0 failed\n$" "^$" lesson check ${LESSON} --report ${WORK}/report.json)
 file(READ ${WORK}/report.json report)
 if(NOT report MATCHES "\"seen\": {\"vm.a.state\": \"\\\\\"created\\\\\"\"")
