@@ -114,6 +114,16 @@ TEST_CASE("probes: translate walks the guest's page tables under its CR3") {
   CHECK(probe(lab, "vm.a.translate.3222274048").number == 0x100000);  // the same address in decimal
   CHECK(probe(lab, "vm.a.cr3").number > 0);
   CHECK(probe_error(lab, "vm.a.translate.0x0").find("0x00000000 is not mapped by the guest's page tables (CR3 0x") == 0);
+  // At the prompt the CPU idles in the kernel's page directory: user code is
+  // not mapped. While spin runs, its directory is loaded and its code is.
+  double kernel_cr3 = probe(lab, "vm.a.cr3").number;
+  CHECK(probe_error(lab, "vm.a.translate.0x08048000").find("is not mapped") == 0);
+  run(lab, "vm type a \"spin\\n\"\nwait 10ms\n");
+  CHECK(probe(lab, "vm.a.cr3").number != kernel_cr3);
+  double code = probe(lab, "vm.a.translate.0x08048000").number;
+  CHECK(code > 0x100000);
+  CHECK(code < 16 << 20);
+  CHECK(probe(lab, "vm.a.translate.0x08048010").number == code + 0x10);
 }
 
 TEST_CASE("probes: a program the kernel cannot execute leaves a failed container") {
