@@ -117,7 +117,7 @@ TEST_CASE("probes: translate walks the guest's page tables under its CR3") {
   // At the prompt the CPU idles in the kernel's page directory: user code is
   // not mapped. While spin runs, its directory is loaded and its code is.
   double kernel_cr3 = probe(lab, "vm.a.cr3").number;
-  CHECK(probe_error(lab, "vm.a.translate.0x08048000").find("is not mapped") == 0);
+  CHECK(probe_error(lab, "vm.a.translate.0x08048000").find("0x08048000 is not mapped") == 0);
   run(lab, "vm type a \"spin\\n\"\nwait 10ms\n");
   CHECK(probe(lab, "vm.a.cr3").number != kernel_cr3);
   double code = probe(lab, "vm.a.translate.0x08048000").number;
