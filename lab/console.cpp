@@ -253,6 +253,18 @@ ParsedCommand parse_ctr(const std::vector<std::string>& w) {
     if (w[i] == "--name") c.name = val;
     else if (w[i] == "--hostname") c.hostname = val;
     else if (w[i] == "--input") c.input = unescape(val);
+    else if (w[i] == "--cpu-weight") {
+      char* end = nullptr;
+      long n = std::strtol(val.c_str(), &end, 10);
+      if (val.empty() || *end || n < 1 || n > 10000) return fail("ctr run: --cpu-weight '" + val + "': expected a number from 1 to 10000");
+      c.cgroup_writes.push_back({"cpu.weight", std::to_string(n)});
+    } else if (w[i] == "--cpus") {
+      // Docker's --cpus: a quota of X periods of 100 ms each period.
+      char* end = nullptr;
+      double x = std::strtod(val.c_str(), &end);
+      if (val.empty() || *end || !(x >= 0.01) || x > 1024) return fail("ctr run: --cpus '" + val + "': expected a number of CPUs such as 0.5");
+      c.cgroup_writes.push_back({"cpu.max", std::to_string(uint64_t(x * 100000 + 0.5)) + " 100000"});
+    }
     else if (w[i] == "--memory") {
       if (!parse_size(val, c.memory_max) || c.memory_max < 4096)
         return fail("ctr run: --memory '" + val + "': expected a size such as 8M");
@@ -262,11 +274,11 @@ ParsedCommand parse_ctr(const std::vector<std::string>& w) {
       if (val.empty() || *end || n < 1 || n > 1000000) return fail("ctr run: --pids-limit '" + val + "': expected a number from 1");
       c.pids_max = n;
     } else {
-      return fail("ctr run: unknown option '" + w[i] + "' (options: --name, --hostname, --memory, --pids-limit, --input)");
+      return fail("ctr run: unknown option '" + w[i] + "' (options: --name, --hostname, --memory, --pids-limit, --cpu-weight, --cpus, --input)");
     }
   }
   if (i < w.size() && w[i] == "--") i++;
-  if (i >= w.size()) return fail("ctr run: missing IMAGE (ctr run [--name N] [--hostname H] [--memory SIZE] [--pids-limit N] [--input TEXT] IMAGE [CMD...])");
+  if (i >= w.size()) return fail("ctr run: missing IMAGE (ctr run [--name N] [--hostname H] [--memory SIZE] [--pids-limit N] [--cpu-weight N] [--cpus X] [--input TEXT] IMAGE [CMD...])");
   if (!c.name.empty() && !valid_name(c.name)) return fail("ctr run: '" + c.name + "' is not a name");
   c.image = w[i++];
   for (; i < w.size(); i++) c.cmd.push_back(unescape(w[i]));
@@ -390,6 +402,7 @@ Outcome run_ctr(Lab& lab, const Command& c, std::ostream& out) {
     spec.pids_max = c.pids_max;
     CtrOptions options;
     options.input = c.input;
+    options.cgroup_writes = c.cgroup_writes;
     if (auto problem = lab.run_container(c.image, spec, options)) return bad("ctr run: " + *problem);
     // The kernel refused the program: the container exists, failed, and
     // says why, as `docker run` prints the runtime's error.

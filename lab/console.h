@@ -8,9 +8,11 @@
 //   vm start|pause|stop|kill NAME      stop: powered off (halted); kill: ended at once (exited, code 137)
 //   vm type NAME TEXT                  TEXT (the rest of the line, "quoted" or not) with \n \t \\ \xHH escapes
 //   vm snapshot NAME DIR   vm restore NAME DIR   vm clone NAME NEW
-//   ctr run [--name N] [--hostname H] [--memory SIZE] [--pids-limit N] [--input TEXT] IMAGE [CMD...]
-//                                      started in the background, as `docker run -d`; --memory and
-//                                      --pids-limit write its cgroup's memory.max and pids.max;
+//   ctr run [--name N] [--hostname H] [--memory SIZE] [--pids-limit N] [--cpu-weight N] [--cpus X]
+//           [--input TEXT] IMAGE [CMD...]
+//                                      started in the background, as `docker run -d`; --memory,
+//                                      --pids-limit, --cpu-weight and --cpus write its cgroup's
+//                                      memory.max, pids.max, cpu.weight and cpu.max ("X*100000 100000");
 //                                      --input is its stdin (escapes as vm type), then end of file
 //   ctr ps   ctr logs NAME
 //   host ps                            every VM and container, one a line, then every process
@@ -59,6 +61,7 @@ struct Command {
   uint64_t memory_max = 0;  // ctr run --memory (0: no limit)
   int64_t pids_max = -1;    // ctr run --pids-limit (-1: no limit)
   std::string input;        // ctr run --input, escapes resolved
+  std::vector<std::pair<std::string, std::string>> cgroup_writes;  // ctr run --cpu-weight, --cpus
   std::vector<std::string> cmd;
   std::string expr_text;               // wait until, expect, show
   std::shared_ptr<const Expr> expr;

@@ -131,6 +131,13 @@ std::optional<std::string> Lab::run_container(const std::string& image_name, con
   std::string name = spec.name.empty() ? image->name : spec.name;
   if (find_container(name)) return "a container named '" + name + "' exists already";
   spec.name = name;
+  for (const auto& [file, text] : options.cgroup_writes) {
+    containers::Cgroup parent, child;  // a cgroup whose parent enables every controller
+    parent.subtree_control = containers::CGROUP_ALL_CONTROLLERS;
+    child.parent = &parent;
+    if (!containers::cgroup_file(child, file))
+      return "this kernel's cgroups have no " + file + " file (its controller is not part of this build)";
+  }
   auto lc = std::make_unique<LabContainer>();
   LabContainer* raw = lc.get();
   lc->input = options.input;
@@ -173,6 +180,11 @@ std::optional<std::string> Lab::run_container(const std::string& image_name, con
     lc->c = *c;
   }
   containers_.push_back(std::move(lc));
+  // Nothing of the container has run yet (the kernel runs in rounds).
+  if (!raw->failed)
+    for (const auto& [file, text] : options.cgroup_writes)
+      if (int err = containers::cgroup_write(kernel, *raw->c.cgroup, file, text))
+        return file + ": writing '" + text + "' failed: " + errno_words(-err);
   return std::nullopt;
 }
 

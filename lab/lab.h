@@ -72,6 +72,11 @@ struct VmSpec {
 // How `ctr run` starts a container beyond containers::ContainerSpec.
 struct CtrOptions {
   std::string input;  // the container's stdin, then end of file (`echo TEXT | docker run -i`)
+  // Files of its cgroup written before its first instruction runs, as runc
+  // writes them: {"cpu.weight", "300"} for --cpu-weight, {"cpu.max", "50000
+  // 100000"} for --cpus. A file this kernel's cgroups do not have is an
+  // error before anything starts.
+  std::vector<std::pair<std::string, std::string>> cgroup_writes;
 };
 
 class Lab {

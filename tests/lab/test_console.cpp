@@ -66,7 +66,8 @@ TEST_CASE("console: bad commands say what is wrong") {
   CHECK(parse_error("vm create a --cpus 2") == "vm create: unknown option '--cpus' (options: --mem, --weight, --image, --paging, --cmdline)");
   CHECK(parse_error("vm start") == "vm start: expected `vm start NAME`");
   CHECK(parse_error("ctr run") ==
-        "ctr run: missing IMAGE (ctr run [--name N] [--hostname H] [--memory SIZE] [--pids-limit N] [--input TEXT] IMAGE [CMD...])");
+        "ctr run: missing IMAGE (ctr run [--name N] [--hostname H] [--memory SIZE] [--pids-limit N] [--cpu-weight N] [--cpus X] "
+        "[--input TEXT] IMAGE [CMD...])");
   CHECK(parse_error("ctr exec c1 ps") == "ctr exec: not yet part of this build (issue #6)");
   CHECK(parse_error("vm migrate a b") == "vm migrate: not yet part of this build (issue #6)");
   CHECK(parse_error("wait until 1 == 1 --timeout soon") == "wait until: --timeout 'soon': expected a duration such as 5s or 500ms");
@@ -175,4 +176,33 @@ TEST_CASE("console: ctr run's limits and input, host cgroups, vm create --cmdlin
   CHECK(s.out.find("CGROUP                   PROCS PIDS.CURRENT  PIDS.MAX MEMORY.CURRENT  MEMORY.MAX\n") != std::string::npos);
   CHECK(s.out.find("\n/web                         0            0         5              0     4194304\n") != std::string::npos);
   CHECK(lab.find_vm("b")->console.find("WARNING: bug=1") != std::string::npos);
+}
+
+TEST_CASE("console: ctr run --cpu-weight and --cpus write cpu.weight and cpu.max, or say the kernel has no cpu controller") {
+  auto p = parse_command("ctr run --cpu-weight 300 --cpus 0.5 minios spin");
+  REQUIRE(p.command);
+  CHECK(p.command->cgroup_writes ==
+        std::vector<std::pair<std::string, std::string>>{{"cpu.weight", "300"}, {"cpu.max", "50000 100000"}});
+  CHECK(parse_error("ctr run --cpu-weight 0 minios") == "ctr run: --cpu-weight '0': expected a number from 1 to 10000");
+  CHECK(parse_error("ctr run --cpus half minios") == "ctr run: --cpus 'half': expected a number of CPUs such as 0.5");
+
+  // The cpu controller arrives with the container kernel's scheduler: until
+  // then the flags are refused before anything starts; with it, the files
+  // hold what was written.
+  isolab::containers::Cgroup parent, child;
+  parent.subtree_control = isolab::containers::CGROUP_ALL_CONTROLLERS;
+  child.parent = &parent;
+  bool has_cpu = isolab::containers::cgroup_file(child, "cpu.weight") != nullptr;
+  Lab lab;
+  // (Without the controller the probes' names would not parse: run the line alone.)
+  Script s = run(lab, has_cpu ? "ctr run --name c --cpu-weight 300 --cpus 0.5 minios spin\nshow ctr.c.cpu.weight\nshow ctr.c.cpu.max\n"
+                              : "ctr run --name c --cpu-weight 300 --cpus 0.5 minios spin\n");
+  if (has_cpu) {
+    CHECK_MESSAGE(s.rc == 0, s.err);
+    CHECK(s.out == "ctr.c.cpu.weight = 300\nctr.c.cpu.max = \"50000 100000\"\n");
+  } else {
+    CHECK(s.rc == 2);
+    CHECK(s.err == "s.isolab:1: ctr run: this kernel's cgroups have no cpu.weight file (its controller is not part of this build)\n");
+    CHECK(lab.containers().empty());
+  }
 }
