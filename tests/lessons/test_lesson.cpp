@@ -1,6 +1,8 @@
 // The lesson parser and runner (lessons/lesson.h, runner.h).
 #include <doctest/doctest.h>
 
+#include <cctype>
+#include <filesystem>
 #include <sstream>
 
 #include "lessons/lesson.h"
@@ -244,4 +246,43 @@ TEST_CASE("lesson: check computes every ask's answer; run asks and counts right 
   CHECK(o.passed == 0);
   CHECK(o.failed == 3);
   CHECK(err4.str().find("l.md:14: step 1 (Boot): ask failed: vm.a.translate.0xC0100000: the answer cannot be computed: column 1: no VM named 'a'") == 0);
+}
+
+namespace {
+
+bool reads_a_probe(const isolab::lab::Expr& e) {
+  if (e.op == isolab::lab::Expr::Op::Probe) return true;
+  return (e.lhs && reads_a_probe(*e.lhs)) || (e.rhs && reads_a_probe(*e.rhs));
+}
+
+}  // namespace
+
+TEST_CASE("lesson: every lesson of lessons/ has an intro, three steps or more, actions, hints, and checks that read probes") {
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(default_lessons_dir())) {
+    std::string name = e.path().filename().string();
+    if (e.path().extension() == ".md" && name.size() > 3 && std::isdigit(uint8_t(name[0])) && std::isdigit(uint8_t(name[1])))
+      files.push_back(e.path());
+  }
+  REQUIRE(files.size() >= 8);
+  for (const auto& f : files) {
+    INFO(f.string());
+    ParsedLesson p = load_lesson(f.string());
+    REQUIRE_MESSAGE(p.lesson, p.error);
+    const Lesson& l = *p.lesson;
+    CHECK(l.intro.find_first_not_of(" \n") != std::string::npos);
+    CHECK(l.steps.size() >= 3);
+    size_t hints = 0, actions = 0;
+    for (const Step& s : l.steps) {
+      hints += s.hints.size();
+      for (const Item& i : s.items) {
+        actions += bool(i.action);
+        // A check that reads no probe compares literals: it cannot measure anything.
+        if (i.check) CHECK_MESSAGE(reads_a_probe(*i.check->expr), i.check->expr_text);
+        if (i.ask) CHECK_MESSAGE(reads_a_probe(*i.ask->expr), i.ask->expr_text);
+      }
+    }
+    CHECK(hints >= 1);
+    CHECK(actions >= l.steps.size());
+  }
 }
