@@ -52,6 +52,31 @@ sigset_t prepare_kick_signal() {
   return old;
 }
 
+// Three ioctls pass structs that end in a flexible array. Linux 6.1's uapi
+// headers declare those arrays with __DECLARE_FLEX_ARRAY, which in C++
+// adds an empty struct of size 1: sizeof grows (kvm_cpuid2 is 12, not 8),
+// the array moves, and the ioctl numbers, which encode sizeof, no longer
+// match the kernel's. So these three are numbered, and their buffers laid
+// out, with the C sizes: a header of `nent` and padding (8 bytes) before
+// the CPUID entries, of `len` (4 bytes) before the signal mask.
+constexpr size_t kCpuid2Header = 8, kSignalMaskHeader = 4;
+constexpr unsigned long kGetSupportedCpuid = _IOC(_IOC_READ | _IOC_WRITE, KVMIO, 0x05, kCpuid2Header);
+constexpr unsigned long kSetCpuid2 = _IOC(_IOC_WRITE, KVMIO, 0x90, kCpuid2Header);
+constexpr unsigned long kSetSignalMask = _IOC(_IOC_WRITE, KVMIO, 0x8b, kSignalMaskHeader);
+
+// Take a pending kick off the thread. KVM_RUN lets the signal in only
+// while the guest runs and returns EINTR; back in user space the signal is
+// blocked again and stays pending, so without this every later KVM_RUN
+// would return at once (QEMU's kvm_eat_signals does the same).
+void eat_kicks() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, kick_signal());
+  const timespec zero{0, 0};
+  while (sigtimedwait(&set, nullptr, &zero) >= 0) {
+  }
+}
+
 std::string errno_text(const char* what) { return fmt::format("{}: {}", what, std::strerror(errno)); }
 
 }  // namespace
@@ -113,25 +138,25 @@ std::string KvmVm::create() {
   run_size_ = size_t(size);
 
   // The CPUID the guest sees: whatever KVM can virtualize on this host.
-  constexpr int kMaxEntries = 256;
-  std::vector<uint8_t> buf(sizeof(kvm_cpuid2) + kMaxEntries * sizeof(kvm_cpuid_entry2));
-  auto* cpuid = reinterpret_cast<kvm_cpuid2*>(buf.data());
-  cpuid->nent = kMaxEntries;
-  if (ioctl(kvm_.get(), KVM_GET_SUPPORTED_CPUID, cpuid) < 0) return errno_text("KVM_GET_SUPPORTED_CPUID");
-  if (ioctl(vcpu_.get(), KVM_SET_CPUID2, cpuid) < 0) return errno_text("KVM_SET_CPUID2");
+  constexpr uint32_t kMaxEntries = 256;
+  std::vector<uint8_t> cpuid(kCpuid2Header + kMaxEntries * sizeof(kvm_cpuid_entry2));
+  std::memcpy(cpuid.data(), &kMaxEntries, 4);  // nent
+  if (ioctl(kvm_.get(), kGetSupportedCpuid, cpuid.data()) < 0) return errno_text("KVM_GET_SUPPORTED_CPUID");
+  if (ioctl(vcpu_.get(), kSetCpuid2, cpuid.data()) < 0) return errno_text("KVM_SET_CPUID2");
 
   // The kick: a timer signal to this thread, let through only in KVM_RUN.
   sigset_t inside = prepare_kick_signal();
-  std::vector<uint8_t> mask(sizeof(kvm_signal_mask) + 8);
-  auto* m = reinterpret_cast<kvm_signal_mask*>(mask.data());
-  m->len = 8;  // the kernel's sigset_t on x86-64
-  std::memcpy(m->sigset, &inside, 8);
-  if (ioctl(vcpu_.get(), KVM_SET_SIGNAL_MASK, m) < 0) return errno_text("KVM_SET_SIGNAL_MASK");
+  uint8_t mask[kSignalMaskHeader + 8];
+  const uint32_t len = 8;  // the kernel's sigset_t on x86-64
+  std::memcpy(mask, &len, 4);
+  std::memcpy(mask + kSignalMaskHeader, &inside, 8);
+  if (ioctl(vcpu_.get(), kSetSignalMask, mask) < 0) return errno_text("KVM_SET_SIGNAL_MASK");
   sigevent ev{};
   ev.sigev_notify = SIGEV_THREAD_ID;
   ev.sigev_signo = kick_signal();
   ev._sigev_un._tid = pid_t(syscall(SYS_gettid));
   if (timer_create(CLOCK_MONOTONIC, &ev, &kick_timer_) < 0) return errno_text("timer_create");
+  eat_kicks();  // one an earlier VM's timer left pending
   has_kick_timer_ = true;
   return "";
 }
@@ -158,7 +183,12 @@ bool KvmVm::interrupt(uint8_t vector) const {
   return ioctl(vcpu_.get(), KVM_INTERRUPT, &irq) == 0;
 }
 
-int KvmVm::run() { return ioctl(vcpu_.get(), KVM_RUN, 0) < 0 ? errno : 0; }
+int KvmVm::run() {
+  if (ioctl(vcpu_.get(), KVM_RUN, 0) == 0) return 0;
+  const int err = errno;
+  if (err == EINTR) eat_kicks();
+  return err;
+}
 
 void KvmVm::arm_kick(uint64_t ns) {
   if (!has_kick_timer_) return;
