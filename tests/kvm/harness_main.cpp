@@ -128,7 +128,11 @@ int main() {
         "minios: the kvm transcript is the interpreter's, byte for byte",
         si.transcript == sk.transcript ? "" : "interp printed:\n" + si.transcript);
   std::string ports;
-  for (auto [port, out] : sk.io_ports) ports += (ports.empty() ? "" : " ") + std::to_string(port) + (out ? "w" : "r");
+  for (auto [port, out] : sk.io_ports) {
+    if (!ports.empty()) ports += ' ';
+    ports += std::to_string(port);
+    ports += out ? 'w' : 'r';
+  }
   std::printf("  kvm IO_INSTRUCTION ports: %s\n", ports.c_str());
   check(!sk.io_ports.empty() && si.io_ports == sk.io_ports,
         "minios: IO_INSTRUCTION exits use the same ports and directions on both backends");
