@@ -60,8 +60,11 @@ Session run_minios_session(BackendKind backend, const GuestImages& images, const
   };
   trace::Trace log(1);
   log.add_sink([&](const trace::Event& e) {
-    if (e.code == uint32_t(emulator::ExitReason::IO_INSTRUCTION))
-      s.io_ports.insert({uint16_t(e.detail[0]), int(e.detail[2])});
+    if (e.code != uint32_t(emulator::ExitReason::IO_INSTRUCTION)) return;
+    s.io_ports.insert({uint16_t(e.detail[0]), int(e.detail[2])});
+    s.io_exits++;
+    if (e.has_state && e.state.cs == 0x08 && e.state.eip >= 0x100000 && (e.state.cr0 & cpu::CR0_PE))
+      s.io_exits_with_state++;
   });
   m.trace = &log;
   try {

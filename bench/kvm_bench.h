@@ -35,6 +35,9 @@ struct Session {
   emulator::ExitCounters exits;
   // Port I/O exits by (port, 1 for OUT / 0 for IN), from the exit log.
   std::set<std::pair<uint16_t, int>> io_ports;
+  // Port I/O exits whose trace event carries the guest's registers as
+  // they were at the exit (a ring-0 EIP in the kernel's code segment).
+  uint64_t io_exits = 0, io_exits_with_state = 0;
   double seconds = 0;      // host time of the run
 };
 Session run_minios_session(emulator::BackendKind backend, const GuestImages& images, const std::string& input,

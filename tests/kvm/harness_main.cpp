@@ -95,8 +95,14 @@ int main() {
     const char* name = emulator::kBackendNames[size_t(backend)];
     const PitRun r = run_pit_ticks(backend);
     print_exits(name, r.exits);
-    check(r.stop == MachineStop::DebugExit && r.exit_code == kTicksExit,
-          std::string("pit_ticks on ") + name + ": 50 PIT interrupts arrive and the guest exits with 101",
+    // The guest reports the ticks it counted (exit code ticks*2+1). On KVM
+    // a tick may land between its IRET and its CLI, or while a loaded
+    // host delays it, so it may count a few more than it waited for.
+    const bool exact = backend == BackendKind::Interp;
+    check(r.stop == MachineStop::DebugExit &&
+              (exact ? r.exit_code == kTicksExit : r.exit_code >= kTicksExit && r.exit_code < 0x100 && r.exit_code % 2),
+          std::string("pit_ticks on ") + name + ": 50 PIT interrupts arrive and the guest exits with " +
+              (exact ? "101" : "101 or more (ticks*2+1)"),
           std::string("stopped with ") + stop_name(r.stop) + ", exit code " + std::to_string(r.exit_code) +
               (r.failure.empty() ? "" : ", " + r.failure));
     // On the interpreter every tick wakes a HLT (time stands still while
@@ -136,6 +142,9 @@ int main() {
   std::printf("  kvm IO_INSTRUCTION ports: %s\n", ports.c_str());
   check(!sk.io_ports.empty() && si.io_ports == sk.io_ports,
         "minios: IO_INSTRUCTION exits use the same ports and directions on both backends");
+  check(sk.io_exits > 0 && sk.io_exits_with_state == sk.io_exits,
+        "minios on kvm: every IO_INSTRUCTION exit event carries the guest registers read back from KVM",
+        std::to_string(sk.io_exits_with_state) + " of " + std::to_string(sk.io_exits));
   check(si.exits[ExitReason::HLT] > 0 && sk.exits[ExitReason::HLT] > 0, "minios: both exit logs show HLT exits",
         std::to_string(si.exits[ExitReason::HLT]) + " on interp, " + std::to_string(sk.exits[ExitReason::HLT]) + " on kvm");
 
