@@ -10,7 +10,10 @@
 // `isolab bench kvm`'s figures. Prints "ok" or "FAIL" per check and ends
 // with the line "kvm-harness-tests: N passed, M failed"; exits 0 only when
 // every check passed.
+#include <algorithm>
 #include <cstdio>
+#include <initializer_list>
+#include <memory>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -78,6 +81,28 @@ PitRun run_pit_ticks(BackendKind backend) {
   return r;
 }
 
+// A guest of a few bytes at 0x1000 in flat protected mode, interrupts off,
+// run on `backend` for at most `max_ns` of its clock.
+struct TinyRun {
+  MachineStop stop = MachineStop::Timeout;
+  emulator::ExitCounters exits;
+  std::string failure;
+};
+TinyRun run_tiny(BackendKind backend, std::initializer_list<uint8_t> code, bool no_idt, uint64_t max_ns) {
+  TinyRun r;
+  emulator::Machine m(emulator::MachineConfig{.ram_bytes = 4u << 20, .paging = emulator::PagingMode::Direct});
+  std::copy(code.begin(), code.end(), m.ram() + 0x1000);
+  m.cpu.set_flat_protected_mode(0);
+  m.cpu.s.eip = 0x1000;
+  if (no_idt) m.cpu.s.idtr = {0, 0};
+  std::unique_ptr<emulator::Backend> b = emulator::make_backend(backend, m, r.failure);
+  if (!b) return r;
+  r.stop = b->run(max_ns);
+  r.failure = b->failure();
+  r.exits = m.exits;
+  return r;
+}
+
 }  // namespace
 
 int main() {
@@ -114,6 +139,20 @@ int main() {
           std::to_string(r.exits[ExitReason::EXTERNAL_INTERRUPT]) + " EXTERNAL_INTERRUPT, " +
               std::to_string(r.exits[ExitReason::HLT]) + " HLT");
   }
+
+  // Guest code never hangs or crashes the host: a guest that spins
+  // without an exit is stopped by the run's deadline (the kick timer), and
+  // a triple fault (int3 with an empty IDT: #GP, #DF, shutdown) stops it.
+  const TinyRun spin = run_tiny(BackendKind::Kvm, {0xEB, 0xFE}, false, 500000000);  // jmp $
+  check(spin.stop == MachineStop::Timeout && spin.failure.empty(),
+        "kvm: a guest spinning without exits stops at the run's deadline",
+        std::string("stopped with ") + stop_name(spin.stop));
+  const TinyRun shutdown = run_tiny(BackendKind::Kvm, {0xCC}, true, 2000000000);  // int3
+  check(shutdown.stop == MachineStop::TripleFault && shutdown.exits[ExitReason::TRIPLE_FAULT] == 1 &&
+            shutdown.failure.empty(),
+        "kvm: a triple fault (KVM_EXIT_SHUTDOWN) stops the guest as TRIPLE_FAULT",
+        std::string("stopped with ") + stop_name(shutdown.stop) + (shutdown.failure.empty() ? "" : ": ") +
+            shutdown.failure);
 
   // miniOS: the same scripted session on both backends.
   bench::GuestImages images;
