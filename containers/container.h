@@ -27,6 +27,8 @@ struct ContainerSpec {
   std::shared_ptr<vfs::HostStreams> streams;
   uint64_t memory_max = 0;  // bytes for memory.max (--memory); 0: no limit
   int64_t pids_max = -1;    // pids.max (--pids-limit); -1: no limit
+  bool user_ns = false;  // a user namespace: root inside is uid 100000 on the host (--userns)
+  bool time_ns = false;  // a time namespace of its own
 };
 
 struct Container {
