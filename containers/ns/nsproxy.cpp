@@ -3,7 +3,6 @@
 // ksys_unshare()) and setns(2) (kernel/nsproxy.c). See nsproxy.h.
 #include "containers/ns/nsproxy.h"
 
-#include <cstdio>
 
 #include "containers/kernel.h"
 #include "containers/linux_abi.h"
@@ -247,45 +246,47 @@ int32_t unshare(Kernel& k, Process& p, uint32_t flags) {
   return 0;
 }
 
-vfs::InodePtr nsfs_inode(const std::string& kind, uint32_t id) {
+vfs::InodePtr nsfs_inode(const std::string& kind, uint32_t id, std::shared_ptr<void> object) {
   std::string text = kind + ":[" + std::to_string(id) + "]";
   auto i = vfs::make_file(std::make_shared<vfs::Bytes>(text.begin(), text.end()), 0444);
   i->ino = id;
+  i->object = std::move(object);
   return i;
+}
+
+std::shared_ptr<void> ns_object(const Process& q, const std::string& name) {
+  const Namespaces& n = q.ns;
+  if (name == "cgroup") return n.cgroup;
+  if (name == "ipc") return n.ipc;
+  if (name == "mnt") return n.mnt;
+  if (name == "net") return n.net;
+  if (name == "pid") return n.pid;
+  if (name == "pid_for_children") return n.pid_children();
+  if (name == "time") return n.time;
+  if (name == "time_for_children") return n.time_children();
+  if (name == "user") return n.user;
+  if (name == "uts") return n.uts;
+  return nullptr;
 }
 
 namespace {
 
-// An open nsfs file's kind and identity; false for any other file.
-bool parse_nsfs(const vfs::OpenFile& f, std::string& kind, uint32_t& id) {
-  if (!f.inode || f.inode->type != vfs::InodeType::File || f.inode->generate) return false;
+// An open nsfs file's kind flag and namespace; false for any other file.
+bool parse_nsfs(const vfs::OpenFile& f, uint32_t& flag, std::shared_ptr<void>& object) {
+  if (!f.inode || f.inode->type != vfs::InodeType::File || !f.inode->object) return false;
   std::string text(f.inode->data->begin(), f.inode->data->end());
   size_t open = text.find(":[");
-  if (open == std::string::npos || text.back() != ']') return false;
-  kind = text.substr(0, open);
-  unsigned long n = 0;
-  if (std::sscanf(text.c_str() + open + 2, "%lu", &n) != 1 || n != f.inode->ino) return false;
-  id = uint32_t(n);
-  return find_kind(kind) != nullptr;
-}
-
-// Some process's namespace of `flag` with identity `id` (a namespace is
-// alive while a process is in it or has it for its children).
-template <class T>
-std::shared_ptr<T> find_ns(Kernel& k, uint32_t id, std::shared_ptr<T> Namespaces::*own,
-                           std::shared_ptr<T> Namespaces::*for_children = nullptr) {
-  for (auto& [pid, q] : k.processes()) {
-    if (q->state == ProcState::Zombie) continue;
-    if ((q->ns.*own) && (q->ns.*own)->id == id) return q->ns.*own;
-    if (for_children && (q->ns.*for_children) && (q->ns.*for_children)->id == id) return q->ns.*for_children;
-  }
-  return nullptr;
+  if (open == std::string::npos) return false;
+  const NsKind* kind = find_kind(text.substr(0, open));
+  if (!kind) return false;
+  flag = kind->flag;
+  object = f.inode->object;
+  return true;
 }
 
 template <class T>
-bool join(std::shared_ptr<T>& mine, std::shared_ptr<T> found) {
-  if (!found) return false;
-  mine = std::move(found);
+bool join(std::shared_ptr<T>& mine, const std::shared_ptr<void>& found) {
+  mine = std::static_pointer_cast<T>(found);
   return true;
 }
 
@@ -294,15 +295,14 @@ bool join(std::shared_ptr<T>& mine, std::shared_ptr<T> found) {
 int32_t setns(Kernel& k, Process& p, int32_t fd, uint32_t nstype) {
   vfs::OpenFile* f = p.file(fd);
   if (!f) return -LINUX_EBADF;
-  std::string kind;
-  uint32_t id = 0;
-  if (!parse_nsfs(*f, kind, id)) return -LINUX_EINVAL;
-  uint32_t flag = find_kind(kind)->flag;
+  uint32_t flag = 0;
+  std::shared_ptr<void> object;
+  if (!parse_nsfs(*f, flag, object)) return -LINUX_EINVAL;
   if (nstype && nstype != flag) return -LINUX_EINVAL;
+  uint32_t id = f->inode->ino;
   bool ok = true;
   if (flag == LINUX_CLONE_NEWUSER) {
-    auto user = find_ns(k, id, &Namespaces::user);
-    if (!user) return -LINUX_EINVAL;
+    auto user = std::static_pointer_cast<UserNamespace>(object);
     if (user == p.ns.user) return -LINUX_EINVAL;  // joining its own user namespace
     if (!capable(p) && user->owner != p.uid) return -LINUX_EPERM;
     p.ns.user = user;
@@ -310,15 +310,15 @@ int32_t setns(Kernel& k, Process& p, int32_t fd, uint32_t nstype) {
     if (!capable(p)) return -LINUX_EPERM;
     switch (flag) {
       case LINUX_CLONE_NEWPID: {
-        auto pid = find_ns(k, id, &Namespaces::pid, &Namespaces::pid_for_children);
+        auto pid = std::static_pointer_cast<PidNamespace>(object);
         // Only the caller's own PID namespace or one below it.
-        if (!pid || !pid_ns_within(*pid, *p.ns.pid)) return -LINUX_EINVAL;
+        if (!pid_ns_within(*pid, *p.ns.pid)) return -LINUX_EINVAL;
         p.ns.pid_for_children = pid;
         break;
       }
       case LINUX_CLONE_NEWNS: {
-        auto mnt = find_ns(k, id, &Namespaces::mnt);
-        if (!(ok = mnt && !mnt->mounts.empty() && mnt->mounts[0].root)) break;
+        auto mnt = std::static_pointer_cast<MntNamespace>(object);
+        if (!(ok = !mnt->mounts.empty() && mnt->mounts[0].root)) break;
         p.ns.mnt = mnt;
         p.root = mnt->mounts[0].root;  // setns to a mount namespace moves to its root (mntns_install())
         p.cwd = vfs::Location{};
@@ -326,13 +326,12 @@ int32_t setns(Kernel& k, Process& p, int32_t fd, uint32_t nstype) {
         p.cwd.stack = {{"", p.root}};
         break;
       }
-      case LINUX_CLONE_NEWUTS: ok = join(p.ns.uts, find_ns(k, id, &Namespaces::uts)); break;
-      case LINUX_CLONE_NEWIPC: ok = join(p.ns.ipc, find_ns(k, id, &Namespaces::ipc)); break;
-      case LINUX_CLONE_NEWNET: ok = join(p.ns.net, find_ns(k, id, &Namespaces::net)); break;
-      case LINUX_CLONE_NEWCGROUP: ok = join(p.ns.cgroup, find_ns(k, id, &Namespaces::cgroup)); break;
+      case LINUX_CLONE_NEWUTS: ok = join(p.ns.uts, object); break;
+      case LINUX_CLONE_NEWIPC: ok = join(p.ns.ipc, object); break;
+      case LINUX_CLONE_NEWNET: ok = join(p.ns.net, object); break;
+      case LINUX_CLONE_NEWCGROUP: ok = join(p.ns.cgroup, object); break;
       case LINUX_CLONE_NEWTIME: {
-        auto t = find_ns(k, id, &Namespaces::time, &Namespaces::time_for_children);
-        if (!(ok = bool(t))) break;
+        auto t = std::static_pointer_cast<TimeNamespace>(object);
         p.ns.time = p.ns.time_for_children = t;
         t->frozen = true;
         break;

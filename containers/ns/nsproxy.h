@@ -64,7 +64,9 @@ int32_t unshare(Kernel& k, Process& p, uint32_t flags);
 // namespace), EPERM.
 int32_t setns(Kernel& k, Process& p, int32_t fd, uint32_t nstype);
 // The file /proc/<pid>/ns/<kind> resolves to: "kind:[id]" (an nsfs inode).
-vfs::InodePtr nsfs_inode(const std::string& kind, uint32_t id);
+vfs::InodePtr nsfs_inode(const std::string& kind, uint32_t id, std::shared_ptr<void> object);
+// The namespace object behind /proc/<pid>/ns/`name` of `q`.
+std::shared_ptr<void> ns_object(const Process& q, const std::string& name);
 
 // --- user (user.cpp) --------------------------------------------------------------
 constexpr uint32_t OVERFLOW_UID = 65534;

@@ -109,7 +109,7 @@ InodePtr pid_dir(Kernel& k, int host_pid) {
     const Process* q = k.find_host_pid(host_pid);
     for (const ns::NsKind& kind : ns::kKinds)
       if (q && name == std::string(kind.kind) + ":[" + std::to_string(ns::identity(*q, kind.name)) + "]")
-        return ns::nsfs_inode(kind.kind, ns::identity(*q, kind.name));
+        return ns::nsfs_inode(kind.kind, ns::identity(*q, kind.name), ns::ns_object(*q, kind.name));
     return nullptr;
   });
   return fixed_dir({"cgroup", "cmdline", "comm", "exe", "gid_map", "mountinfo", "mounts", "net", "ns", "stat", "status",
