@@ -176,7 +176,9 @@ ErrorOr<Process*> Kernel::spawn(const SpawnSpec& spec) {
   p->ctx = initial_context(prog->entry, *sp);
   p->exe = walked->path();
   p->argv = spec.argv;
-  p->comm = p->exe.substr(p->exe.rfind('/') + 1).substr(0, 15);
+  // comm is the name the program was run by, not where a symbolic link led
+  // (kbasename(bprm->filename)): busybox's applets show as themselves.
+  p->comm = spec.path.substr(spec.path.rfind('/') + 1).substr(0, 15);
   p->start_ns = now_ns();
   if (spec.streams) {
     for (int fd = 0; fd < 3; fd++) {
@@ -295,7 +297,7 @@ int32_t Kernel::exec(Process& p, const std::string& path, std::vector<std::strin
     if (sa.handler != LINUX_SIG_IGN) sa = SigAction{};
   p.exe = walked->path();
   p.argv = std::move(argv);
-  p.comm = p.exe.substr(p.exe.rfind('/') + 1).substr(0, 15);
+  p.comm = path.substr(path.rfind('/') + 1).substr(0, 15);  // the name it was run by, as spawn()
   loaded_ = nullptr;
   if (current_ == &p) switch_to(p);
   return 0;
