@@ -4,8 +4,8 @@
 // from an image; everything it forks stays inside. Its exit status is its
 // init's. Each container runs in a cgroup of its own, /sys/fs/cgroup/<name>,
 // with the limits of `docker run --memory --pids-limit` written to its
-// memory.max and pids.max. The next session adds the mnt, net, ipc, user
-// and cgroup namespaces and the other runtime verbs.
+// memory.max and pids.max. Its namespaces are runc's defaults: pid, mnt,
+// uts, ipc, net and cgroup, plus user and time when asked (ns/nsproxy.h).
 // Lesson: "a container is a process".
 #pragma once
 #include <cstdint>

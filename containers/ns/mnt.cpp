@@ -24,7 +24,7 @@ namespace {
 
 // mount(2) flags (include/uapi/linux/mount.h) and umount2(2)'s.
 constexpr uint32_t MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_REMOUNT = 32, MS_BIND = 4096,
-                   MS_REC = 16384, MS_UNBINDABLE = 1u << 17, MS_PRIVATE = 1u << 18, MS_SLAVE = 1u << 19,
+                   MS_UNBINDABLE = 1u << 17, MS_PRIVATE = 1u << 18, MS_SLAVE = 1u << 19,
                    MS_SHARED = 1u << 20, MS_PROPAGATION = MS_UNBINDABLE | MS_PRIVATE | MS_SLAVE | MS_SHARED;
 constexpr uint32_t MNT_FORCE = 1, MNT_DETACH = 2, MNT_EXPIRE = 4, UMOUNT_NOFOLLOW = 8;
 
@@ -162,13 +162,12 @@ int32_t mount(Kernel& k, Process& p, const std::string& source, const std::strin
     if (from->inode->type != vfs::InodeType::Dir) return -LINUX_ENOTDIR;  // isolab binds directories only
     root = from->inode;
     int m = mount_at(ns, root, true);
-    type = m >= 0 ? ns.mounts[size_t(m)].fstype : ns.mounts[0].fstype;
+    type = m >= 0 ? ns.mounts[size_t(m)].fstype : ns.mounts.empty() ? "none" : ns.mounts[0].fstype;
     src = from->path();
   } else {
     root = new_filesystem(k, fstype);
     if (!root) return -LINUX_ENODEV;
   }
-  (void)MS_REC;
   ns.mounts.push_back(make_mount(ns, at->inode, root, src, type, at->path(), options_of(flags), enclosing_mount(ns, *at)));
   k.record(trace::Kind::Namespace, &p, "mount", ns.mounts.back().id);
   return 0;
@@ -214,6 +213,7 @@ int32_t pivot_root(Kernel& k, Process& p, const std::string& new_root, const std
   vfs::InodePtr old_root = p.root;
   std::string prefix = nr->path(), old_at = po->path().substr(prefix == "/" ? 0 : prefix.size());
   if (old_at.empty()) old_at = "/";
+  if (ns.mounts.empty() || ns.mounts[0].root != p.root) return -LINUX_EINVAL;  // "/" is not its root mount
   Mount moved = ns.mounts[size_t(m)];
   ns.mounts.erase(ns.mounts.begin() + m);
   for (Mount& x : ns.mounts) {

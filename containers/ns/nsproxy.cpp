@@ -164,6 +164,13 @@ Namespaces host_namespaces(Kernel& k, const std::string& hostname) {
   // The initial mount and network namespaces get dynamic numbers on Linux too.
   ns.mnt = std::make_shared<MntNamespace>();
   ns.mnt->id = k.alloc_ns_id();
+  // The host's root mount; host processes bring their own trees (Kernel::spawn).
+  Mount root;
+  root.id = root.parent_id = ns.mnt->next_mount_id++;
+  root.source = root.fstype = "rootfs";
+  root.target = "/";
+  root.options = "rw";
+  ns.mnt->mounts.push_back(root);
   ns.net = new_net_ns(k);
   return ns;
 }
@@ -285,9 +292,8 @@ bool parse_nsfs(const vfs::OpenFile& f, uint32_t& flag, std::shared_ptr<void>& o
 }
 
 template <class T>
-bool join(std::shared_ptr<T>& mine, const std::shared_ptr<void>& found) {
+void join(std::shared_ptr<T>& mine, const std::shared_ptr<void>& found) {
   mine = std::static_pointer_cast<T>(found);
-  return true;
 }
 
 }  // namespace
@@ -300,7 +306,6 @@ int32_t setns(Kernel& k, Process& p, int32_t fd, uint32_t nstype) {
   if (!parse_nsfs(*f, flag, object)) return -LINUX_EINVAL;
   if (nstype && nstype != flag) return -LINUX_EINVAL;
   uint32_t id = f->inode->ino;
-  bool ok = true;
   if (flag == LINUX_CLONE_NEWUSER) {
     auto user = std::static_pointer_cast<UserNamespace>(object);
     if (user == p.ns.user) return -LINUX_EINVAL;  // joining its own user namespace
@@ -318,7 +323,7 @@ int32_t setns(Kernel& k, Process& p, int32_t fd, uint32_t nstype) {
       }
       case LINUX_CLONE_NEWNS: {
         auto mnt = std::static_pointer_cast<MntNamespace>(object);
-        if (!(ok = !mnt->mounts.empty() && mnt->mounts[0].root)) break;
+        if (mnt->mounts.empty() || !mnt->mounts[0].root) return -LINUX_EINVAL;  // the host's: no tree to enter
         p.ns.mnt = mnt;
         p.root = mnt->mounts[0].root;  // setns to a mount namespace moves to its root (mntns_install())
         p.cwd = vfs::Location{};
@@ -326,10 +331,10 @@ int32_t setns(Kernel& k, Process& p, int32_t fd, uint32_t nstype) {
         p.cwd.stack = {{"", p.root}};
         break;
       }
-      case LINUX_CLONE_NEWUTS: ok = join(p.ns.uts, object); break;
-      case LINUX_CLONE_NEWIPC: ok = join(p.ns.ipc, object); break;
-      case LINUX_CLONE_NEWNET: ok = join(p.ns.net, object); break;
-      case LINUX_CLONE_NEWCGROUP: ok = join(p.ns.cgroup, object); break;
+      case LINUX_CLONE_NEWUTS: join(p.ns.uts, object); break;
+      case LINUX_CLONE_NEWIPC: join(p.ns.ipc, object); break;
+      case LINUX_CLONE_NEWNET: join(p.ns.net, object); break;
+      case LINUX_CLONE_NEWCGROUP: join(p.ns.cgroup, object); break;
       case LINUX_CLONE_NEWTIME: {
         auto t = std::static_pointer_cast<TimeNamespace>(object);
         p.ns.time = p.ns.time_for_children = t;
@@ -338,7 +343,6 @@ int32_t setns(Kernel& k, Process& p, int32_t fd, uint32_t nstype) {
       }
     }
   }
-  if (!ok) return -LINUX_EINVAL;
   k.record(trace::Kind::Namespace, &p, "setns", id);
   return 0;
 }
