@@ -101,7 +101,7 @@ struct Process {
   uint64_t saved_sigmask = 0;  // sigsuspend's mask to restore after the handler
   bool restore_sigmask = false;
   ProcState stopped_from = ProcState::Runnable;  // Stopped: the state SIGCONT returns to
-  bool stop_unreported = false;  // stopped, not yet reported to wait4(WUNTRACED)
+  int stop_unreported = 0;  // the signal that stopped it, until wait4(WUNTRACED) reports it
   uint64_t alarm_ns = 0;     // alarm(2): when SIGALRM is due (0: none)
   uint32_t sleep_rem_va = 0;  // nanosleep's `rem`, written when a signal interrupts it
 

@@ -110,7 +110,7 @@ void stop(Kernel& k, Process& t, int sig) {
   if (t.state == ProcState::Stopped || t.state == ProcState::Zombie) return;
   t.stopped_from = t.state;
   t.state = ProcState::Stopped;
-  t.stop_unreported = true;
+  t.stop_unreported = sig;
   if (&t == k.current()) k.cpu.request_stop();
   k.record(trace::Kind::Signal, &t, "stop", uint32_t(sig));
   if (t.parent && !(t.parent->sigactions[LINUX_SIGCHLD].flags & SA_NOCLDSTOP))

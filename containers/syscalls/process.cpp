@@ -117,8 +117,8 @@ int32_t sys_wait4(Kernel& k, Process& p, const Args& a) {
     any = true;
     if (c->state == ProcState::Stopped && c->stop_unreported && (options & LINUX_WUNTRACED)) {
       // WIFSTOPPED: 0x7f in the low byte, the stopping signal above it.
-      c->stop_unreported = false;
-      int32_t status = 0x7f | (LINUX_SIGSTOP << 8);
+      int32_t status = 0x7f | (c->stop_unreported << 8);
+      c->stop_unreported = 0;
       if (a[1] && put_user(p, a[1], status) < 0) return -LINUX_EFAULT;
       return c->pid_in(*p.ns.pid);
     }

@@ -66,6 +66,18 @@ TEST_CASE("signals: a blocked signal stays pending until unblocked; SA_NODEFER a
   CHECK(r.exit_code == 0);
 }
 
+TEST_CASE("signals: signal(2) is one-shot and unblocked in its handler; sigaction(2) takes the old struct") {
+  auto r = sigprobe("signal");
+  CHECK(field(r.out, "signal_old") == "0");
+  CHECK(field(r.out, "handled") == "1");
+  CHECK(field(r.out, "blocked_in_handler") == "0");  // SA_NODEFER
+  CHECK(field(r.out, "reset_to_default") == "0");    // SA_RESETHAND
+  CHECK(field(r.out, "sigaction67") == "0");
+  CHECK(field(r.out, "sigaction67_reads_back") == "1");
+  CHECK(field(r.out, "handled_usr2") == "2");
+  CHECK(r.exit_code == 0);
+}
+
 TEST_CASE("signals: each rule's errno") {
   auto r = sigprobe("errno");
   CHECK(field(r.out, "sigaction_sigkill") == "-22");   // EINVAL: SIGKILL cannot be caught
@@ -115,6 +127,8 @@ TEST_CASE("signals: SIGSTOP stops (state T, wait4 WUNTRACED), SIGCONT continues,
   CHECK(field(r.out, "stopped_status") == "4991");  // 0x137f: WIFSTOPPED by SIGSTOP
   CHECK(field(r.out, "state_T") == "1");
   CHECK(field(r.out, "continued") == "1");
+  CHECK(field(r.out, "kill_tstp") == "0");
+  CHECK(field(r.out, "tstp_status") == "5247");  // 0x147f: stopped by SIGTSTP's default action
   CHECK(field(r.out, "killed_status") == "9");
   CHECK(r.exit_code == 0);
 }

@@ -108,6 +108,24 @@ static void case_mask(void) {
   show("ignored_alive", 1);
 }
 
+// The old signal(2) system call: System V semantics (one shot, not blocked in the handler).
+static void case_signal_call(void) {
+  show("signal_old", SC2(48, SIGUSR1_, on_signal));  // the old handler: SIG_DFL
+  SC2(NR_kill, SC0(NR_getpid), SIGUSR1_);
+  show("handled", handled);
+  show("blocked_in_handler", during_mask_has_sig);
+  struct ksigaction old = {7, 7, 7, 7};
+  SC4(NR_rt_sigaction, SIGUSR1_, 0, &old, 8);
+  show("reset_to_default", old.handler);
+  // sigaction(67): the old struct {handler, mask, flags, restorer}.
+  u32 act[4] = {(u32)on_signal, 0, 0, 0}, oldact[4] = {9, 9, 9, 9};
+  show("sigaction67", SC3(67, SIGUSR2_, act, 0));
+  SC3(67, SIGUSR2_, 0, oldact);
+  show("sigaction67_reads_back", oldact[0] == (u32)on_signal);
+  SC2(NR_kill, SC0(NR_getpid), SIGUSR2_);
+  show("handled_usr2", handled);
+}
+
 static void case_errno(void) {
   struct ksigaction sa = {(u32)on_signal, 0, 0, 0};
   show("sigaction_sigkill", SC4(NR_rt_sigaction, SIGKILL_, &sa, 0, 8));    // EINVAL
@@ -212,7 +230,12 @@ static void case_stop(void) {
   SC2(NR_kill, pid, SIGCONT_);
   read_file(path, buf, sizeof buf);
   show("continued", !has(buf, "State:\tT"));
-  SC2(NR_kill, pid, SIGKILL_);
+  // SIGTSTP's default action stops too, and wait4 says which signal did it.
+  show("kill_tstp", SC2(NR_kill, pid, 20));
+  status = 0;
+  SC4(NR_wait4, pid, &status, 2, 0);
+  show("tstp_status", status);  // 0x147f
+  SC2(NR_kill, pid, SIGKILL_);  // kills a stopped process
   SC4(NR_wait4, pid, &status, 0, 0);
   show("killed_status", status);
 }
@@ -287,6 +310,7 @@ int main(int argc, char** argv, char** envp) {
   else if (seq(c, "siginfo")) case_siginfo();
   else if (seq(c, "mask")) case_mask();
   else if (seq(c, "errno")) case_errno();
+  else if (seq(c, "signal")) case_signal_call();
   else if (seq(c, "eintr")) case_eintr();
   else if (seq(c, "sigchld")) case_sigchld();
   else if (seq(c, "stop")) case_stop();
