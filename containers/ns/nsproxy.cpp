@@ -3,6 +3,7 @@
 // ksys_unshare()) and setns(2) (kernel/nsproxy.c). See nsproxy.h.
 #include "containers/ns/nsproxy.h"
 
+#include <string_view>
 
 #include "containers/kernel.h"
 #include "containers/linux_abi.h"
@@ -110,7 +111,8 @@ int32_t make_new(Kernel& k, const Process& p, Namespaces& ns, uint32_t flags, bo
   if (flags & LINUX_CLONE_NEWCGROUP) ns.cgroup = new_cgroup_ns(k, p.cgroup);
   if (flags & LINUX_CLONE_NEWTIME) ns.time_for_children = new_time_ns(k, *ns.time_children());
   for (const NsKind& kind : kKinds)
-    if ((flags & kind.flag) && kind.name == kind.kind) k.record(trace::Kind::Namespace, &p, describe(kind.flag), identity_of_flag(ns, kind.flag));
+    if ((flags & kind.flag) && std::string_view(kind.name) == kind.kind)  // once per kind, not again for *_for_children
+      k.record(trace::Kind::Namespace, &p, describe(kind.flag), identity_of_flag(ns, kind.flag));
   return 0;
 }
 
