@@ -52,13 +52,24 @@ std::string stat_line(const Kernel& k, const Process& q, const Process& viewer) 
   return buf;
 }
 
+// Resident memory as /proc/<pid>/status shows it: file pages (the page
+// cache, shared with every process mapping the same file) and anonymous ones.
+std::string rss_text(const Process& q) {
+  if (!q.mm) return "";
+  AddressSpace::Rss r = q.mm->rss();
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "VmRSS:\t%8u kB\nRssAnon:\t%8u kB\nRssFile:\t%8u kB\nRssShmem:\t%8u kB\n",
+                (r.anon + r.file) * 4, r.anon * 4, r.file * 4, 0u);
+  return buf;
+}
+
 std::string status_text(const Process& q, const Process& viewer) {
   const PidNamespace& ns = *viewer.ns.pid;
   std::string nspid;
   for (size_t i = size_t(ns.level); i < q.pids.size(); i++) nspid += "\t" + std::to_string(q.pids[i]);
   return "Name:\t" + q.comm + "\nState:\t" + q.state_letter() + "\nPid:\t" + std::to_string(q.pid_in(ns)) +
          "\nPPid:\t" + std::to_string(q.parent ? q.parent->pid_in(ns) : 0) + "\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n" +
-         "NSpid:" + nspid + "\n";
+         "NSpid:" + nspid + "\n" + rss_text(q);
 }
 
 // /proc/<pid>: looks the process up again on every access, so a file of a
@@ -104,9 +115,10 @@ std::string meminfo(const Kernel& k) {
   char buf[256];
   std::snprintf(buf, sizeof buf,
                 "MemTotal:       %8llu kB\nMemFree:        %8llu kB\nMemAvailable:   %8llu kB\n"
-                "Buffers:               0 kB\nCached:                0 kB\nSwapTotal:             0 kB\n"
+                "Buffers:               0 kB\nCached:         %8llu kB\nSwapTotal:             0 kB\n"
                 "SwapFree:              0 kB\n",
-                (unsigned long long)total, (unsigned long long)free, (unsigned long long)free);
+                (unsigned long long)total, (unsigned long long)free, (unsigned long long)free,
+                (unsigned long long)k.page_cache.pages() * 4);
   return buf;
 }
 
