@@ -173,8 +173,14 @@ bool AddressSpace::cache_page_index(const Vma& v, uint32_t page_va, uint32_t& in
   uint32_t off = page_va - v.start;
   if (off >= v.file_size) return false;
   uint64_t src = uint64_t(v.file_offset) + off;
-  // The area shows the file page whole, or the file ends within its part.
-  if (v.file_size - off < PAGE_SIZE && uint64_t(v.file_offset) + v.file_size < v.file->size()) return false;
+  // The area shows the file's bytes up to file_size and zeros after it
+  // (.bss, or the tail of a segment). The cache's page shows the file's
+  // bytes to the end of the page, as Linux maps a segment's last page: the
+  // two agree when the file holds only zeros there (or ends).
+  uint64_t shown_end = uint64_t(v.file_offset) + v.file_size;
+  uint64_t page_end = std::min<uint64_t>(src + PAGE_SIZE, v.file->size());
+  for (uint64_t i = shown_end; i < page_end; i++)
+    if ((*v.file)[i]) return false;
   index = uint32_t(src >> 12);
   return true;
 }
@@ -322,6 +328,15 @@ uint32_t AddressSpace::resident_pages() const {
     for (int j = 0; j < 1024; j++) n += pt[j] & PTE_P;
   }
   return n;
+}
+
+uint32_t AddressSpace::translate(uint32_t va) const {
+  if (va >= PAGE_OFFSET) return 0;
+  auto* pd = reinterpret_cast<const uint32_t*>(frames_.host(pgdir_));
+  if (!(pd[va >> 22] & PTE_P)) return 0;
+  auto* pt = reinterpret_cast<const uint32_t*>(frames_.host(pd[va >> 22] & ~0xFFFu));
+  uint32_t e = pt[(va >> 12) & 1023];
+  return (e & PTE_P) ? (e & ~0xFFFu) | (va & 0xFFF) : 0;
 }
 
 AddressSpace::Rss AddressSpace::rss() const {

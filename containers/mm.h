@@ -98,6 +98,8 @@ class AddressSpace {
   // Memory the process holds: user pages present (VmRSS), split as
   // /proc/<pid>/status does: RssFile (page-cache frames) and RssAnon.
   uint32_t resident_pages() const;
+  // The physical address `va` maps to now, or 0 if its page is not present.
+  uint32_t translate(uint32_t va) const;
   struct Rss {
     uint32_t file = 0, anon = 0;
   };
@@ -118,8 +120,9 @@ class AddressSpace {
   uint32_t* pte(uint32_t va, bool create);
   void fill_page(uint32_t pa, uint32_t page_va, const Vma& v);
   // The page-cache page that shows exactly what `v` holds at `page_va`, if
-  // there is one: a file page whose bytes the area shows whole. False for a
-  // page that mixes file bytes and .bss zeros, or an unaligned mapping.
+  // there is one: a file page whose bytes the area shows as they are. False
+  // where the area shows zeros (.bss) over non-zero file bytes, or for a
+  // mapping whose file offset is not page aligned.
   bool cache_page_index(const Vma& v, uint32_t page_va, uint32_t& index) const;
 
   FrameAllocator& frames_;
