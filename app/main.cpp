@@ -16,6 +16,7 @@
 
 #ifdef ISOLAB_HAVE_BENCH
 #include "bench/cpu_bench.h"
+#include "bench/ctr_bench.h"
 #include "bench/vm_bench.h"
 #endif
 
@@ -97,7 +98,14 @@ int main(int argc, char** argv) {
       return not_built("bench vm", "issue #3");
 #endif
     }
-    for (const char* g : {"ctr", "ui", "kvm"})
+    if (bench_group == "all" || bench_group == "ctr") {
+#ifdef ISOLAB_HAVE_BENCH
+      rc |= isolab::bench::run_ctr_bench(std::cout);
+#else
+      return not_built("bench ctr", "issue #5");
+#endif
+    }
+    for (const char* g : {"ui", "kvm"})
       if (bench_group == g) return not_built(std::string("bench ") + g, "the issue for that world");
     return rc;
   }
