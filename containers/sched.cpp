@@ -39,7 +39,7 @@ void Scheduler::throttle(Cgroup& g, uint64_t now) {
   g.cpu.throttled = true;
   g.cpu.throttled_since_ns = now;
   g.cpu.nr_throttled++;
-  k_.record(trace::Kind::Cgroup, nullptr, "cpu.max: throttled", uint32_t(g.cpu.nr_throttled));
+  cgroup_record(k_, g, "cpu.max: throttled", uint32_t(g.cpu.nr_throttled));
 }
 
 void Scheduler::refresh(Cgroup& g) {
@@ -53,7 +53,7 @@ void Scheduler::refresh(Cgroup& g) {
   if (c.throttled) {
     c.throttled_ns += start - c.throttled_since_ns;
     c.throttled = false;
-    k_.record(trace::Kind::Cgroup, nullptr, "cpu.max: unthrottled", uint32_t(c.nr_periods));
+    cgroup_record(k_, g, "cpu.max: unthrottled", uint32_t(c.nr_periods));
   }
   // What was overrun in the last period is owed out of the next one.
   uint64_t refill = n > c.period_used_ns / c.quota_ns ? c.period_used_ns : n * c.quota_ns;

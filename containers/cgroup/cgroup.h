@@ -170,6 +170,10 @@ std::string cgroup_trim(const std::string& text);
 Cgroup* pids_try_charge(Cgroup& cg, bool limit);
 void pids_uncharge(Cgroup& cg);
 
+// A trace event about cgroup `cg` (Kind::Cgroup, its path as the source);
+// `what` must be a static string. core.cpp.
+void cgroup_record(Kernel& k, const Cgroup& cg, const char* what, uint32_t code);
+
 // memory.cpp: the OOM killer inside memory cgroup `cg`
 // (mm/memcontrol.c mem_cgroup_out_of_memory): SIGKILL the process of `cg`
 // (or a descendant) holding the most memory, counting memory.events oom and

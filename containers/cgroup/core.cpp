@@ -216,6 +216,18 @@ int cgroup_attach(Kernel&, Cgroup& dst, Process& p) {
   return 0;
 }
 
+void cgroup_record(Kernel& k, const Cgroup& cg, const char* what, uint32_t code) {
+  if (!k.trace) return;
+  trace::Event e;
+  e.kind = trace::Kind::Cgroup;
+  e.time_ns = k.now_ns();
+  e.insns = k.cpu.s.insns;
+  e.set_source(cg.path().c_str());
+  e.what = what;
+  e.code = code;
+  k.trace->record(e);
+}
+
 // --- the process life cycle ------------------------------------------------------
 
 int cgroup_can_fork(Kernel& k, Process& parent) {

@@ -73,11 +73,12 @@ std::string show_weight(Kernel&, Cgroup& cg, const Process*) {
   return std::to_string(div_round_closest(cg.cpu.shares * WEIGHT_DFL, 1024)) + "\n";
 }
 
-int write_weight(Kernel&, Cgroup& cg, const Process*, const std::string& text) {
+int write_weight(Kernel& k, Cgroup& cg, const Process*, const std::string& text) {
   int64_t v = 0;
   if (int err = parse_integer(text, false, v)) return err;
   if (uint64_t(v) < WEIGHT_MIN || uint64_t(v) > WEIGHT_MAX) return -LINUX_ERANGE;
   set_shares(cg, div_round_closest(uint64_t(v) * 1024, WEIGHT_DFL));
+  cgroup_record(k, cg, "cpu.weight: set", uint32_t(v));
   return 0;
 }
 
@@ -94,11 +95,12 @@ std::string show_weight_nice(Kernel&, Cgroup& cg, const Process*) {
   return std::to_string(prio - 1 - 20) + "\n";
 }
 
-int write_weight_nice(Kernel&, Cgroup& cg, const Process*, const std::string& text) {
+int write_weight_nice(Kernel& k, Cgroup& cg, const Process*, const std::string& text) {
   int64_t nice = 0;
   if (int err = parse_integer(text, true, nice)) return err;
   if (nice < -20 || nice > 19) return -LINUX_ERANGE;
   set_shares(cg, kNiceToWeight[nice + 20]);
+  cgroup_record(k, cg, "cpu.weight.nice: set", uint32_t(int32_t(nice)));
   return 0;
 }
 
@@ -137,7 +139,7 @@ int write_max(Kernel& k, Cgroup& cg, const Process*, const std::string& text) {
   c.period_used_ns = 0;
   c.active_in_period = false;
   c.throttled = false;
-  k.record(trace::Kind::Cgroup, nullptr, "cpu.max: set", uint32_t(quota == CpuState::NO_QUOTA ? 0 : quota / NS_PER_US));
+  cgroup_record(k, cg, "cpu.max: set", uint32_t(quota == CpuState::NO_QUOTA ? 0 : quota / NS_PER_US));
   return 0;
 }
 

@@ -44,7 +44,9 @@ TEST_CASE("sched: cpu.max \"50000 100000\" holds a spinner to 50% and nr_throttl
   k.trace = &t;
   uint64_t throttle_events = 0;
   t.add_sink([&](const isolab::trace::Event& e) {
-    if (e.kind == isolab::trace::Kind::Cgroup && std::string(e.what) == "cpu.max: throttled") throttle_events++;
+    if (e.kind == isolab::trace::Kind::Cgroup && std::string(e.what) == "cpu.max: throttled" &&
+        std::string(e.source) == "/capped")
+      throttle_events++;
   });
   Image img = workload_image();
   Started s = start(k, img, "capped", {"workload", "spin"});
