@@ -199,10 +199,12 @@ FaultResult AddressSpace::handle_fault(uint32_t va, bool write) {
     // maps the page cache's frame, read-only (filemap_fault); a write to a
     // private mapping gets its own copy at once (do_cow_fault).
     uint32_t index = 0;
-    if (cache && !write && cache_page_index(*v, page_va, index)) {
+    bool bug = cache && cache->cow_bug && write && !(v->map_prot & LINUX_PROT_WRITE);
+    if (cache && (!write || bug) && cache_page_index(*v, page_va, index)) {
       uint32_t pa = cache->get(v->file, index, memcg);
       if (!pa) return FaultResult::Oom;
-      *e = pa | PTE_P | PTE_U;
+      // With the injected COW bug a write gets the shared frame itself (below).
+      *e = pa | PTE_P | PTE_U | (bug ? PTE_W : 0);
       return FaultResult::Fixed;
     }
     uint32_t pa = frames_.alloc(memcg);

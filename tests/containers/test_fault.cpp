@@ -20,9 +20,10 @@ struct Pair {
 
 // Container B maps FILE and waits 5 ms; meanwhile container A maps it,
 // makes it writable and writes TEXT at 0; then B prints what it sees.
-Pair write_while_mapped(Kernel& k, const Image& img, const std::string& file, const std::string& text) {
+Pair write_while_mapped(Kernel& k, const Image& img, const std::string& file, const std::string& text,
+                        const char* how = "map-write") {
   Started b = start(k, img, "b", {"workload", "map-read", file, "0", std::to_string(text.size()), "5"});
-  Started a = start(k, img, "a", {"workload", "map-write", file, "0", text});
+  Started a = start(k, img, "a", {"workload", how, file, "0", text});
   wait_container(k, a.c);
   wait_container(k, b.c);
   return {*b.out, *a.out};
@@ -49,6 +50,10 @@ TEST_CASE("fault: with the COW bug on, a write in container A is seen through co
   // changed the shared page-cache frame, not the image layer's bytes.
   CHECK(r.reader == "mapped=50574e4544\nfile=7468652069\n");
   CHECK(*stored == original);
+  // The same when the writer's first touch of the page is the write.
+  Pair cold = write_while_mapped(k, img, "/srv/page.txt", "COLD!", "map-write-cold");
+  CHECK(cold.reader == "mapped=434f4c4421\nfile=7468652069\n");
+  CHECK(*stored == original);
 }
 
 TEST_CASE("fault: with the COW bug on, a program's read-only page changes for every container") {
@@ -69,6 +74,9 @@ TEST_CASE("fault: with the COW bug off, the write is copied and B sees the file'
   CHECK(r.reader == "mapped=7468652069\nfile=7468652069\n");
   Pair p = write_while_mapped(k, img, "/bin/workload", "HACK");
   CHECK(p.reader == "mapped=7f454c46\nfile=7f454c46\n");
+  Pair cold = write_while_mapped(k, img, "/srv/page.txt", "COLD!", "map-write-cold");
+  CHECK(cold.writer == "wrote=434f4c4421\n");
+  CHECK(cold.reader == "mapped=7468652069\nfile=7468652069\n");
 }
 
 TEST_CASE("fault: a kernel oops takes every container down and the dead kernel refuses new ones") {

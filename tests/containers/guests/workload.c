@@ -6,6 +6,7 @@
 //   map-write FILE OFF TEXT    map FILE read-only and private, make it
 //                              writable (mprotect), write TEXT at OFF, and
 //                              print "wrote=" with what the mapping holds
+//   map-write-cold FILE OFF TEXT  the same, without reading the page first
 //   map-read FILE OFF LEN MS   map FILE read-only, touch it, sleep MS ms,
 //                              then print "mapped=" and "file=": LEN bytes
 //                              at OFF in hex, through the mapping and
@@ -55,11 +56,11 @@ static volatile unsigned char* map(const char* path, u32 len) {
   return (volatile unsigned char*)p;
 }
 
-static int case_map_write(const char* path, u32 off, const char* text) {
+static int case_map_write(const char* path, u32 off, const char* text, int read_first) {
   u32 n = (u32)slen(text), len = (off + n + 4095) & ~4095u;
   volatile unsigned char* p = map(path, len);
   if (!p) return 1;
-  (void)p[off];  // read first: the page comes from the page cache, read-only
+  if (read_first) (void)p[off];  // the page comes from the page cache, read-only
   long r = sc(SYS_mprotect, (long)p, (long)len, PROT_READ | PROT_WRITE, 0, 0);
   if (r) { puts_("mprotect failed\n"); return 1; }
   for (u32 i = 0; i < n; i++) p[off + i] = (unsigned char)text[i];
@@ -101,10 +102,11 @@ int main(int argc, char** argv) {
     }
   }
   if (seq(c, "sleep") && argc > 2) { sleep_ms(num(argv[2])); return 0; }
-  if (seq(c, "map-write") && argc > 4) return case_map_write(argv[2], num(argv[3]), argv[4]);
+  if (seq(c, "map-write") && argc > 4) return case_map_write(argv[2], num(argv[3]), argv[4], 1);
+  if (seq(c, "map-write-cold") && argc > 4) return case_map_write(argv[2], num(argv[3]), argv[4], 0);
   if (seq(c, "map-read") && argc > 5) return case_map_read(argv[2], num(argv[3]), num(argv[4]), num(argv[5]));
   if (seq(c, "cat") && argc > 2) return case_cat(argv[2]);
-  puts_("usage: workload spin [MS] | sleep MS | map-write FILE OFF TEXT | map-read FILE OFF LEN MS | cat FILE\n");
+  puts_("usage: workload spin [MS] | sleep MS | map-write[-cold] FILE OFF TEXT | map-read FILE OFF LEN MS | cat FILE\n");
   return 2;
 }
 
