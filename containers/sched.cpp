@@ -35,6 +35,13 @@ uint64_t Scheduler::vruntime(const Process& p) const {
   return it == task_vruntime_.end() ? 0 : it->second / VSCALE;
 }
 
+void Scheduler::moved(const Process& p, const Cgroup& from, const Cgroup& to) {
+  auto it = task_vruntime_.find(p.host_pid());
+  if (it == task_vruntime_.end() || &from == &to) return;
+  uint64_t lead = it->second > from.cpu.min_vruntime ? it->second - from.cpu.min_vruntime : 0;
+  it->second = to.cpu.min_vruntime + lead;
+}
+
 void Scheduler::throttle(Cgroup& g, uint64_t now) {
   g.cpu.throttled = true;
   g.cpu.throttled_since_ns = now;

@@ -55,6 +55,10 @@ class Scheduler {
   // used up).
   void account(int host_pid, Cgroup* cg, const std::vector<Cgroup*>& path, uint64_t insns);
 
+  // Process `p` moved from run queue `from` to `to` (a write to
+  // cgroup.procs): its vruntime keeps its lead or lag over the queue's
+  // min_vruntime, as Linux renormalizes a migrating task's.
+  void moved(const Process& p, const Cgroup& from, const Cgroup& to);
   // A process is gone (reaped).
   void forget(int host_pid) { task_vruntime_.erase(host_pid); }
   // Its virtual runtime, in instructions at weight 100 (for display).

@@ -200,11 +200,12 @@ Cgroup* cgroup_find(Kernel& k, const std::string& path) {
   return cg;
 }
 
-int cgroup_attach(Kernel&, Cgroup& dst, Process& p) {
+int cgroup_attach(Kernel& k, Cgroup& dst, Process& p) {
   if (dst.removed) return -LINUX_ENOENT;
   if (!dst.is_root() && dst.subtree_control) return -LINUX_EBUSY;  // no internal processes
   Cgroup* src = p.cgroup;
   if (src == &dst) return 0;
+  Cgroup* old_rq = k.sched.path(p).back();
   // Migration moves the pids charge without checking pids.max (as Linux
   // does); memory already charged stays where it was.
   if (src) {
@@ -213,6 +214,7 @@ int cgroup_attach(Kernel&, Cgroup& dst, Process& p) {
   }
   pids_try_charge(dst, false);
   cgroup_post_fork(dst, p);
+  k.sched.moved(p, *old_rq, *k.sched.path(p).back());
   return 0;
 }
 
