@@ -4,8 +4,9 @@
 // It owns guest RAM (a Bus the CPU core reads through), the frame
 // allocator and the page cache, the process table and the PID and UTS
 // namespaces, and it runs the processes on one CPU core in ring 3, in
-// quanta of instructions chosen by the fair scheduler (sched.h). The CPU reports two events to it (CpuHooks): INT 0x80, a
-// system call (syscalls/), and exceptions: #PF is demand paging or
+// quanta of instructions chosen by the fair scheduler (sched.h). The CPU
+// reports two events to it (CpuHooks): INT 0x80, a system call
+// (syscalls/), and exceptions: #PF is demand paging or
 // copy-on-write (mm.h), anything else kills the process with the signal
 // Linux would send. System calls that must wait (wait4, a read from an
 // empty pipe) rewind EIP to the INT 0x80 and block; the call runs again
