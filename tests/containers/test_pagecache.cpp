@@ -87,7 +87,7 @@ TEST_CASE("pagecache: pages are freed when the last process mapping them is gone
   CHECK(k.frames.free_frames() == free_before);
 }
 
-TEST_CASE("pagecache: a write to a private file mapping gets a copy; the shared page is unchanged") {
+TEST_CASE("pagecache: a write to a private file mapping gets a copy and the shared page is unchanged") {
   Kernel k;
   Image img = workload_image();
   Started reader = start(k, img, "reader", {"workload", "map-read", "/srv/page.txt", "0", "5", "5"});
