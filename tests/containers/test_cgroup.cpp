@@ -82,7 +82,7 @@ TEST_CASE("cgroup: pids.max and memory.max take \"max\" and numbers, and refuse 
   CHECK(cgroup_write(k, *k.cgroups.root, "pids.max", "5") == -LINUX_ENOENT);
 }
 
-TEST_CASE("cgroup: a process writes its cgroup's files; the kernel's errors come back") {
+TEST_CASE("cgroup: a process writes its cgroup's files and the kernel's errors come back") {
   Kernel k;
   ContainerSpec spec;
   spec.name = "t";
