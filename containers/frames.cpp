@@ -6,7 +6,7 @@
 namespace isolab::containers {
 
 FrameAllocator::FrameAllocator(uint8_t* ram, uint32_t ram_bytes, uint32_t first_free)
-    : ram_(ram), refs_(ram_bytes >> 12, 1), charged_(ram_bytes >> 12, nullptr) {
+    : ram_(ram), refs_(ram_bytes >> 12, 1), charged_(ram_bytes >> 12, nullptr), file_page_(ram_bytes >> 12, false) {
   uint32_t first = (first_free + 0xFFF) >> 12;
   if (first == 0) first = 1;
   for (uint32_t f = uint32_t(refs_.size()); f-- > first;) {
@@ -45,6 +45,10 @@ void FrameAllocator::put(uint32_t pa) {
   if (--refs_[f] != 0) return;
   for (PageCounter* c = charged_[f]; c; c = c->parent) c->usage--;
   charged_[f] = nullptr;
+  if (file_page_[f]) {
+    file_page_[f] = false;
+    if (file_page_freed) file_page_freed(pa & ~0xFFFu);
+  }
   free_.push_back(f);
 }
 

@@ -8,6 +8,9 @@
 // allocated (mm/page_counter.c): the charge stays with that cgroup until the
 // frame is freed, however many processes share it afterwards. That is how
 // Linux charges a copy-on-write page: once, to the first toucher.
+// A frame may also be a page of the page cache (pagecache.h): a file's
+// bytes shared by every mapping of that file; it is marked so, and the
+// cache hears when it is freed.
 // Lesson: "containers share one kernel: memory", "cgroups: memory.max".
 #pragma once
 #include <cstdint>
@@ -17,6 +20,7 @@
 namespace isolab::containers {
 
 struct Cgroup;
+class PageCache;
 
 // Pages charged to a memory cgroup and its limits, counted hierarchically:
 // a charge counts in the cgroup and every ancestor (Linux's page_counter).
@@ -52,6 +56,14 @@ class FrameAllocator {
   void put(uint32_t pa);
   uint32_t refs(uint32_t pa) const { return refs_[pa >> 12]; }
 
+  // Page-cache frames (pagecache.h): a file page shared by every mapping
+  // of it. `file_page_freed` is called when the last reference to one goes.
+  void set_file_page(uint32_t pa, bool on) { file_page_[pa >> 12] = on; }
+  bool is_file_page(uint32_t pa) const { return file_page_[pa >> 12]; }
+  std::function<void(uint32_t pa)> file_page_freed;
+  // The kernel's page cache, if it keeps one (AddressSpace maps file pages from it).
+  PageCache* page_cache = nullptr;
+
   uint8_t* host(uint32_t pa) const { return ram_ + pa; }
   uint32_t total_frames() const { return uint32_t(refs_.size()); }
   uint32_t free_frames() const { return uint32_t(free_.size()); }
@@ -62,9 +74,10 @@ class FrameAllocator {
 
  private:
   uint8_t* ram_;
-  std::vector<uint16_t> refs_;  // per frame; reserved frames hold 1 forever
+  std::vector<uint32_t> refs_;  // per frame; reserved frames hold 1 forever
   std::vector<uint32_t> free_;  // a stack of free frame numbers, lowest on top
   std::vector<PageCounter*> charged_;  // per frame: the counter it is charged to
+  std::vector<bool> file_page_;        // per frame: in the page cache
   PageCounter* refused_ = nullptr;
 };
 

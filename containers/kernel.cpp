@@ -54,7 +54,9 @@ Context initial_context(uint32_t entry, uint32_t esp) {
 
 Kernel::Kernel(KernelConfig cfg)
     : config(std::move(cfg)), bus(config.ram_bytes), cpu(bus),
-      frames(bus.ram(), config.ram_bytes, FIRST_FREE_PA), rng_(config.seed * 0x9E3779B97F4A7C15ull + 1) {
+      frames(bus.ram(), config.ram_bytes, FIRST_FREE_PA), page_cache(frames), sched(*this),
+      rng_(config.seed * 0x9E3779B97F4A7C15ull + 1) {
+  if (!config.page_cache) frames.page_cache = nullptr;
   frames.host_wrote = [this](uint32_t pa) {
     if (cpu.block_cache().is_code_page(pa & ~0xFFFu)) cpu.invalidate_code(pa & ~0xFFFu);
   };
@@ -145,6 +147,8 @@ int Kernel::alloc_pids(Process& p, const std::shared_ptr<PidNamespace>& ns) {
 }
 
 ErrorOr<Process*> Kernel::spawn(const SpawnSpec& spec) {
+  if (faults.dead)
+    return make_error(LINUX_EIO, "the host kernel is dead (" + faults.oops_reason + "): a kernel oops took every container down");
   auto p = std::make_unique<Process>();
   p->container = spec.container;
   p->root = spec.root;
@@ -361,6 +365,7 @@ void Kernel::reap(Process* z) {
     if (n->child_reaper == z) n->child_reaper = nullptr;
   }
   cgroup_release(*z);
+  sched.forget(z->host_pid());
   if (current_ == z) current_ = nullptr;
   if (loaded_ == z) loaded_ = nullptr;
   procs_.erase(z->host_pid());
@@ -401,17 +406,13 @@ void Kernel::switch_to(Process& p) {
 }
 
 Process* Kernel::pick_next() {
-  auto runnable = [this](Process& p) {
-    if (p.state == ProcState::Blocked && p.block_generation != generation_) p.state = ProcState::Runnable;
-    if (p.state == ProcState::Sleeping && p.wake_ns <= now_ns()) p.state = ProcState::Runnable;
-    return p.state == ProcState::Runnable;
-  };
-  // Round-robin by host PID: the next runnable one after the last picked.
-  for (auto it = procs_.upper_bound(last_picked_); it != procs_.end(); ++it)
-    if (runnable(*it->second)) return it->second.get();
-  for (auto it = procs_.begin(); it != procs_.end() && it->first <= last_picked_; ++it)
-    if (runnable(*it->second)) return it->second.get();
-  return nullptr;
+  std::vector<Process*> runnable;
+  for (auto& [pid, p] : procs_) {
+    if (p->state == ProcState::Blocked && p->block_generation != generation_) p->state = ProcState::Runnable;
+    if (p->state == ProcState::Sleeping && p->wake_ns <= now_ns()) p->state = ProcState::Runnable;
+    if (p->state == ProcState::Runnable) runnable.push_back(p.get());
+  }
+  return runnable.empty() ? nullptr : sched.pick(runnable);
 }
 
 RunResult Kernel::run(uint64_t max_insns, const std::function<bool()>& done) {
@@ -424,24 +425,22 @@ RunResult Kernel::run(uint64_t max_insns, const std::function<bool()>& done) {
     if (used >= max_insns) return RunResult::Budget;
     Process* p = pick_next();
     if (!p) {
-      // Nobody can run: jump the clock to the earliest sleeper, as an idle
-      // CPU would wait for the timer.
-      Process* sleeper = nullptr;
+      // Nobody can run: jump the clock to the earliest sleeper or the end
+      // of a throttled cgroup's period, as an idle CPU waits for the timer.
+      uint64_t wake = sched.next_unthrottle_ns();
       bool blocked = false;
       for (auto& [pid, q] : procs_) {
-        if (q->state == ProcState::Sleeping && (!sleeper || q->wake_ns < sleeper->wake_ns)) sleeper = q.get();
+        if (q->state == ProcState::Sleeping) wake = std::min(wake, q->wake_ns);
         blocked |= q->state == ProcState::Blocked;
       }
       uint64_t alarm = signals::next_alarm_ns(*this);
-      if (sleeper || alarm) {
-        uint64_t wake = sleeper ? sleeper->wake_ns : alarm;
-        if (alarm && alarm < wake) wake = alarm;
-        idle_ns_ += wake > now_ns() ? wake - now_ns() : 0;
+      if (alarm) wake = std::min(wake, alarm);
+      if (wake != UINT64_MAX) {
+        if (wake > now_ns()) idle_ns_ += wake - now_ns();
         continue;
       }
       return blocked ? RunResult::Deadlock : RunResult::Idle;
     }
-    last_picked_ = p->host_pid();
     switch_to(*p);
     // Signals sent while it waited are delivered on its way back to user mode.
     if (!signals::deliver_pending(*this, *p)) {
@@ -449,11 +448,17 @@ RunResult Kernel::run(uint64_t max_insns, const std::function<bool()>& done) {
       current_ = nullptr;
       continue;
     }
+    // Whoever it is charged to, even if it exits during its slice.
+    int host_pid = p->host_pid();
+    Cgroup* cg = p->cgroup;
+    std::vector<Cgroup*> through = sched.path(*p);
     uint64_t before = cpu.s.insns;
-    cpu::StopReason why = cpu.run(std::min(config.quantum, max_insns - used));
+    cpu::StopReason why = cpu.run(std::min(sched.slice(through, config.quantum), max_insns - used));
+    uint64_t ran = cpu.s.insns - before;
+    sched.account(host_pid, cg, through, ran);
     // `p` may be gone (reaped at its exit); current_ is null then.
     if (current_ == p) {
-      p->user_insns += cpu.s.insns - before;
+      p->user_insns += ran;
       if (p->state != ProcState::Zombie) {
         save_context(*p);
         if (why == cpu::StopReason::TripleFault || why == cpu::StopReason::Halted) exit_process(*p, 0, LINUX_SIGSEGV);

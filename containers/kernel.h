@@ -2,10 +2,11 @@
 // container on the host (DESIGN.md section 6).
 //
 // It owns guest RAM (a Bus the CPU core reads through), the frame
-// allocator, the process table and the PID and UTS namespaces, and it runs
-// the processes on one CPU core in ring 3, round-robin in quanta of
-// instructions. The CPU reports two events to it (CpuHooks): INT 0x80, a
-// system call (syscalls/), and exceptions: #PF is demand paging or
+// allocator and the page cache, the process table and the PID and UTS
+// namespaces, and it runs the processes on one CPU core in ring 3, in
+// quanta of instructions chosen by the fair scheduler (sched.h). The CPU
+// reports two events to it (CpuHooks): INT 0x80, a system call
+// (syscalls/), and exceptions: #PF is demand paging or
 // copy-on-write (mm.h), anything else kills the process with the signal
 // Linux would send. System calls that must wait (wait4, a read from an
 // empty pipe) rewind EIP to the INT 0x80 and block; the call runs again
@@ -22,8 +23,11 @@
 
 #include "containers/cgroup/cgroup.h"
 #include "containers/errors.h"
+#include "containers/fault.h"
 #include "containers/frames.h"
+#include "containers/pagecache.h"
 #include "containers/process.h"
+#include "containers/sched.h"
 #include "cpu/bus.h"
 #include "cpu/cpu.h"
 #include "trace/trace.h"
@@ -32,7 +36,8 @@ namespace isolab::containers {
 
 struct KernelConfig {
   uint32_t ram_bytes = 64u << 20;
-  uint64_t quantum = 20000;  // instructions per time slice
+  uint64_t quantum = 20000;  // instructions per time slice (cut shorter by cpu.max)
+  bool page_cache = true;    // share file pages between processes (pagecache.h); off: a copy each
   uint64_t ns_per_insn = 1;  // simulated time: 1 GHz, one instruction a cycle
   uint64_t seed = 1;         // getrandom(2) and AT_RANDOM are a PRNG from this seed
   std::string hostname = "isolab";  // the host's UTS name
@@ -133,9 +138,12 @@ class Kernel : public cpu::CpuHooks {
   cpu::RamBus bus;
   cpu::Cpu cpu;
   FrameAllocator frames;
+  PageCache page_cache;     // file pages shared by every process that maps them
   CgroupHierarchy cgroups;  // cgroup v2; the root enables every controller (as systemd does at boot)
   trace::Trace* trace = nullptr;  // where events go, if anywhere
   KernelStats stats;
+  Scheduler sched;          // weighted fair, honouring cpu.weight and cpu.max
+  FaultState faults;        // injected faults (fault.h): the COW bug, an oops
   Namespaces host_ns;  // the host's initial namespaces (ns/nsproxy.h)
   std::shared_ptr<PidNamespace> init_pid_ns;  // host_ns.pid
   std::shared_ptr<UtsNamespace> init_uts_ns;  // host_ns.uts
@@ -150,7 +158,6 @@ class Kernel : public cpu::CpuHooks {
   std::map<int, std::unique_ptr<Process>> procs_;  // by host PID
   Process* current_ = nullptr;  // the process whose system call or fault is being handled
   Process* loaded_ = nullptr;   // whose CR3 and TLS are in the CPU
-  int last_picked_ = 0;         // host PID of the last process run, for round-robin
   uint64_t generation_ = 0;     // bumped by anything a blocked call might wait for
   uint64_t idle_ns_ = 0;        // time skipped while every process slept
   uint64_t rng_;

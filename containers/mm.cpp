@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "containers/linux_abi.h"
+#include "containers/pagecache.h"
 #include "mmu/walker.h"
 
 namespace isolab::containers {
@@ -68,6 +69,7 @@ bool AddressSpace::range_free(uint32_t start, uint32_t end) const {
 
 bool AddressSpace::add(Vma v) {
   if (!range_free(v.start, v.end)) return false;
+  v.map_prot = v.prot;
   auto at = std::lower_bound(vmas_.begin(), vmas_.end(), v.start,
                              [](const Vma& a, uint32_t s) { return a.start < s; });
   vmas_.insert(at, std::move(v));
@@ -166,6 +168,23 @@ void AddressSpace::fill_page(uint32_t pa, uint32_t page_va, const Vma& v) {
   std::memcpy(frames_.host(pa), v.file->data() + src, n);
 }
 
+bool AddressSpace::cache_page_index(const Vma& v, uint32_t page_va, uint32_t& index) const {
+  if (!v.file || (v.file_offset & 0xFFF)) return false;
+  uint32_t off = page_va - v.start;
+  if (off >= v.file_size) return false;
+  uint64_t src = uint64_t(v.file_offset) + off;
+  // The area shows the file's bytes up to file_size and zeros after it
+  // (.bss, or the tail of a segment). The cache's page shows the file's
+  // bytes to the end of the page, as Linux maps a segment's last page: the
+  // two agree when the file holds only zeros there (or ends).
+  uint64_t shown_end = uint64_t(v.file_offset) + v.file_size;
+  uint64_t page_end = std::min<uint64_t>(src + PAGE_SIZE, v.file->size());
+  for (uint64_t i = shown_end; i < page_end; i++)
+    if ((*v.file)[i]) return false;
+  index = uint32_t(src >> 12);
+  return true;
+}
+
 FaultResult AddressSpace::handle_fault(uint32_t va, bool write) {
   const Vma* v = find(va);
   if (!v || !(v->prot & (LINUX_PROT_READ | LINUX_PROT_WRITE | LINUX_PROT_EXEC))) return FaultResult::Segv;
@@ -174,8 +193,20 @@ FaultResult AddressSpace::handle_fault(uint32_t va, bool write) {
   uint32_t* e = pte(page_va, true);
   if (!e) return FaultResult::Oom;
   uint32_t writable = (v->prot & LINUX_PROT_WRITE) ? PTE_W : 0;
+  PageCache* cache = frames_.page_cache;
   if (!(*e & PTE_P)) {
-    // Demand paging: the first touch of this page.
+    // Demand paging: the first touch of this page. A read of a file page
+    // maps the page cache's frame, read-only (filemap_fault); a write to a
+    // private mapping gets its own copy at once (do_cow_fault).
+    uint32_t index = 0;
+    bool bug = cache && cache->cow_bug && write && !(v->map_prot & LINUX_PROT_WRITE);
+    if (cache && (!write || bug) && cache_page_index(*v, page_va, index)) {
+      uint32_t pa = cache->get(v->file, index, memcg);
+      if (!pa) return FaultResult::Oom;
+      // With the injected COW bug a write gets the shared frame itself (below).
+      *e = pa | PTE_P | PTE_U | (bug ? PTE_W : 0);
+      return FaultResult::Fixed;
+    }
     uint32_t pa = frames_.alloc(memcg);
     if (!pa) return FaultResult::Oom;
     fill_page(pa, page_va, *v);
@@ -184,9 +215,20 @@ FaultResult AddressSpace::handle_fault(uint32_t va, bool write) {
     return FaultResult::Fixed;
   }
   if (write && !(*e & PTE_W)) {
-    // Copy-on-write: a page shared since fork. The last sharer keeps it.
     uint32_t old = *e & ~0xFFFu;
-    if (frames_.refs(old) > 1) {
+    bool file_page = frames_.is_file_page(old);
+    if (file_page && cache && cache->cow_bug && !(v->map_prot & LINUX_PROT_WRITE)) {
+      // The injected bug (fault.h): a page of a file mapped read-only is
+      // made writable in place. The write lands in the shared page-cache
+      // frame, seen by every process of every container mapping it; the
+      // file's stored bytes (the image layer) are not touched.
+      *e |= PTE_W;
+      tlb_stale_ = true;
+      return FaultResult::Fixed;
+    }
+    // Copy-on-write: a page shared since fork, or a page-cache page (which
+    // must never be written). The last sharer of an anonymous page keeps it.
+    if (file_page || frames_.refs(old) > 1) {
       uint32_t pa = frames_.alloc(memcg);
       if (!pa) return FaultResult::Oom;
       std::memcpy(frames_.host(pa), frames_.host(old), PAGE_SIZE);
@@ -288,6 +330,29 @@ uint32_t AddressSpace::resident_pages() const {
     for (int j = 0; j < 1024; j++) n += pt[j] & PTE_P;
   }
   return n;
+}
+
+uint32_t AddressSpace::translate(uint32_t va) const {
+  if (va >= PAGE_OFFSET) return 0;
+  auto* pd = reinterpret_cast<const uint32_t*>(frames_.host(pgdir_));
+  if (!(pd[va >> 22] & PTE_P)) return 0;
+  auto* pt = reinterpret_cast<const uint32_t*>(frames_.host(pd[va >> 22] & ~0xFFFu));
+  uint32_t e = pt[(va >> 12) & 1023];
+  return (e & PTE_P) ? (e & ~0xFFFu) | (va & 0xFFF) : 0;
+}
+
+AddressSpace::Rss AddressSpace::rss() const {
+  Rss r;
+  auto* pd = reinterpret_cast<const uint32_t*>(frames_.host(pgdir_));
+  for (uint32_t i = 0; i < KERNEL_PDE_FIRST; i++) {
+    if (!(pd[i] & PTE_P)) continue;
+    auto* pt = reinterpret_cast<const uint32_t*>(frames_.host(pd[i] & ~0xFFFu));
+    for (int j = 0; j < 1024; j++) {
+      if (!(pt[j] & PTE_P)) continue;
+      (frames_.is_file_page(pt[j] & ~0xFFFu) ? r.file : r.anon)++;
+    }
+  }
+  return r;
 }
 
 }  // namespace isolab::containers

@@ -8,6 +8,9 @@
 // every frame read-only and copies a page only when one side writes it
 // (copy-on-write). This is Linux's mm_struct + vm_area_struct in miniature
 // (mm/memory.c: handle_mm_fault, do_anonymous_page, do_wp_page).
+// File pages come from the kernel's page cache (pagecache.h) when it has
+// one: every process mapping the same page of the same file maps the same
+// frame, read-only, and a write to a private mapping copies it first.
 // The top quarter of every directory maps RAM for the kernel (supervisor
 // only, 4 MiB PSE pages), as Linux's direct map does: the GDT lives there.
 // Lesson: "containers share one kernel: memory", "fork and copy-on-write".
@@ -26,6 +29,10 @@ struct Vma {
   enum class Kind : uint8_t { Anon, File, Heap, Stack };
   uint32_t start = 0, end = 0;
   uint32_t prot = 0;  // linux_abi::PROT_*
+  // The protection the area was mapped with (mmap, exec); mprotect changes
+  // only `prot`. A file page mapped without PROT_WRITE is the one the
+  // fault-injected COW bug lets a write through to (pagecache.h).
+  uint32_t map_prot = 0;
   Kind kind = Kind::Anon;
   // File-backed (a program's PT_LOAD segment, or a private file mapping):
   // bytes [file_offset, file_offset + file_size) of `file` appear at
@@ -88,9 +95,15 @@ class AddressSpace {
   // or when no NUL is found within `max`.
   bool read_string(uint32_t va, std::string& out, uint32_t max = 4096);
 
-  // Memory the process holds: user pages present, and how many of those
-  // are shared with another address space (fork, the same image).
+  // Memory the process holds: user pages present (VmRSS), split as
+  // /proc/<pid>/status does: RssFile (page-cache frames) and RssAnon.
   uint32_t resident_pages() const;
+  // The physical address `va` maps to now, or 0 if its page is not present.
+  uint32_t translate(uint32_t va) const;
+  struct Rss {
+    uint32_t file = 0, anon = 0;
+  };
+  Rss rss() const;
 
   // Pages whose mapping changed or went away since the last call: the CPU
   // may hold them in its TLB. Returns true if anything is pending (the
@@ -106,6 +119,11 @@ class AddressSpace {
   // null if there is none (or no memory for one).
   uint32_t* pte(uint32_t va, bool create);
   void fill_page(uint32_t pa, uint32_t page_va, const Vma& v);
+  // The page-cache page that shows exactly what `v` holds at `page_va`, if
+  // there is one: a file page whose bytes the area shows as they are. False
+  // where the area shows zeros (.bss) over non-zero file bytes, or for a
+  // mapping whose file offset is not page aligned.
+  bool cache_page_index(const Vma& v, uint32_t page_va, uint32_t& index) const;
 
   FrameAllocator& frames_;
   uint32_t ram_bytes_;

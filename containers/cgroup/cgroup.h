@@ -11,7 +11,8 @@
 //    or enables controllers for children, never both.
 // Each cgroup's state is plain data (Cgroup), shown as files by the
 // cgroupfs view (vfs/cgroupfs.cpp) through the file tables below: core.cpp
-// (cgroup.*), pids.cpp (pids.*), memory.cpp (memory.* and the OOM killer).
+// (cgroup.*), cpu.cpp (cpu.*, the state the scheduler in sched.h reads),
+// pids.cpp (pids.*), memory.cpp (memory.* and the OOM killer).
 // Lesson: "cgroups: limits a container cannot escape".
 #pragma once
 #include <cstdint>
@@ -33,8 +34,35 @@ struct Process;
 enum CgroupController : uint32_t {
   CGROUP_MEMORY = 1u << 0,
   CGROUP_PIDS = 1u << 1,
+  CGROUP_CPU = 1u << 2,
 };
-constexpr uint32_t CGROUP_ALL_CONTROLLERS = CGROUP_MEMORY | CGROUP_PIDS;
+constexpr uint32_t CGROUP_ALL_CONTROLLERS = CGROUP_CPU | CGROUP_MEMORY | CGROUP_PIDS;
+
+// cpu: the cgroup as a group entity of the fair scheduler (sched.h) and its
+// bandwidth limit (kernel/sched/fair.c, "CPU" in cgroup-v2.rst). Times are
+// simulated nanoseconds; CPU time is instructions run times ns_per_insn.
+struct CpuState {
+  static constexpr uint64_t NO_QUOTA = UINT64_MAX;
+  static constexpr uint64_t DEFAULT_SHARES = 1024;  // cpu.weight 100 (tg->shares, nice 0)
+  uint64_t shares = DEFAULT_SHARES;        // cpu.weight * 1024 / 100, rounded, as Linux keeps it
+  uint64_t quota_ns = NO_QUOTA;            // cpu.max $MAX ("max": none)
+  uint64_t period_ns = 100'000'000;        // cpu.max $PERIOD (100 ms)
+  // cpu.stat
+  uint64_t usage_ns = 0;                   // CPU time of the cgroup's processes and descendants
+  uint64_t nr_periods = 0;                 // bandwidth periods in which it was active
+  uint64_t nr_throttled = 0;               // periods in which it ran out of quota
+  uint64_t throttled_ns = 0;               // time spent throttled
+  // The fair scheduler: this group's virtual runtime as an entity of its
+  // parent's run queue, and the floor of its own run queue's vruntimes.
+  uint64_t vruntime = 0;
+  uint64_t min_vruntime = 0;
+  // Bandwidth: the current period and what was used of it.
+  uint64_t period_start_ns = 0;
+  uint64_t period_used_ns = 0;
+  bool active_in_period = false;
+  bool throttled = false;
+  uint64_t throttled_since_ns = 0;
+};
 
 // pids: the number of processes in the cgroup and its descendants,
 // counted from fork until the parent reaps them (kernel/cgroup/pids.c).
@@ -61,6 +89,7 @@ struct Cgroup {
   bool removed = false;      // rmdir'd; kept while frames are still charged to it
   PidsState pids;
   MemoryState memory;
+  CpuState cpu;
 
   bool is_root() const { return parent == nullptr; }
   // The controllers available here (cgroup.controllers): what the parent enables.
@@ -115,8 +144,9 @@ struct CgroupFile {
   std::string (*show)(Kernel& k, Cgroup& cg, const Process* viewer);
   int (*write)(Kernel& k, Cgroup& cg, const Process* writer, const std::string& text);
 };
-// Each file's table (core.cpp, pids.cpp, memory.cpp).
+// Each file's table (core.cpp, cpu.cpp, pids.cpp, memory.cpp).
 const std::vector<CgroupFile>& cgroup_core_files();
+const std::vector<CgroupFile>& cgroup_cpu_files();
 const std::vector<CgroupFile>& cgroup_pids_files();
 const std::vector<CgroupFile>& cgroup_memory_files();
 // The files cgroup `cg` has, in the order ls shows them.
@@ -139,6 +169,10 @@ std::string cgroup_trim(const std::string& text);
 // pids.max (when `limit`). Returns the cgroup whose limit refused, or null.
 Cgroup* pids_try_charge(Cgroup& cg, bool limit);
 void pids_uncharge(Cgroup& cg);
+
+// A trace event about cgroup `cg` (Kind::Cgroup, its path as the source);
+// `what` must be a static string. core.cpp.
+void cgroup_record(Kernel& k, const Cgroup& cg, const char* what, uint32_t code);
 
 // memory.cpp: the OOM killer inside memory cgroup `cg`
 // (mm/memcontrol.c mem_cgroup_out_of_memory): SIGKILL the process of `cg`

@@ -23,8 +23,8 @@ struct ControllerName {
   const char* name;
   uint32_t bit;
 };
-constexpr ControllerName kControllers[] = {{"memory", CGROUP_MEMORY}, {"pids", CGROUP_PIDS}};
-constexpr const char* kLinuxOnlyControllers[] = {"cpuset", "cpu", "io", "hugetlb", "rdma", "misc"};
+constexpr ControllerName kControllers[] = {{"cpu", CGROUP_CPU}, {"memory", CGROUP_MEMORY}, {"pids", CGROUP_PIDS}};
+constexpr const char* kLinuxOnlyControllers[] = {"cpuset", "io", "hugetlb", "rdma", "misc"};
 
 std::string controller_list(uint32_t mask) {
   std::string s;
@@ -36,6 +36,12 @@ std::string controller_list(uint32_t mask) {
 // A controller switched off for a cgroup forgets its limits (the css goes offline).
 void reset_controller(Cgroup& cg, uint32_t bit) {
   if (bit & CGROUP_PIDS) cg.pids.max = PidsState::UNLIMITED;
+  if (bit & CGROUP_CPU) {
+    cg.cpu.shares = CpuState::DEFAULT_SHARES;
+    cg.cpu.quota_ns = CpuState::NO_QUOTA;
+    cg.cpu.period_ns = CpuState{}.period_ns;
+    cg.cpu.throttled = false;
+  }
   if (bit & CGROUP_MEMORY) {
     cg.memory.counter.max = PageCounter::UNLIMITED;
     cg.memory.counter.high = PageCounter::UNLIMITED;
@@ -194,11 +200,12 @@ Cgroup* cgroup_find(Kernel& k, const std::string& path) {
   return cg;
 }
 
-int cgroup_attach(Kernel&, Cgroup& dst, Process& p) {
+int cgroup_attach(Kernel& k, Cgroup& dst, Process& p) {
   if (dst.removed) return -LINUX_ENOENT;
   if (!dst.is_root() && dst.subtree_control) return -LINUX_EBUSY;  // no internal processes
   Cgroup* src = p.cgroup;
   if (src == &dst) return 0;
+  Cgroup* old_rq = k.sched.path(p).back();
   // Migration moves the pids charge without checking pids.max (as Linux
   // does); memory already charged stays where it was.
   if (src) {
@@ -207,7 +214,20 @@ int cgroup_attach(Kernel&, Cgroup& dst, Process& p) {
   }
   pids_try_charge(dst, false);
   cgroup_post_fork(dst, p);
+  k.sched.moved(p, *old_rq, *k.sched.path(p).back());
   return 0;
+}
+
+void cgroup_record(Kernel& k, const Cgroup& cg, const char* what, uint32_t code) {
+  if (!k.trace) return;
+  trace::Event e;
+  e.kind = trace::Kind::Cgroup;
+  e.time_ns = k.now_ns();
+  e.insns = k.cpu.s.insns;
+  e.set_source(cg.path().c_str());
+  e.what = what;
+  e.code = code;
+  k.trace->record(e);
 }
 
 // --- the process life cycle ------------------------------------------------------
@@ -258,7 +278,7 @@ const std::vector<CgroupFile>& cgroup_core_files() {
 
 std::vector<const CgroupFile*> cgroup_files(const Cgroup& cg) {
   std::vector<const CgroupFile*> out;
-  for (const auto* table : {&cgroup_core_files(), &cgroup_memory_files(), &cgroup_pids_files()}) {
+  for (const auto* table : {&cgroup_core_files(), &cgroup_cpu_files(), &cgroup_memory_files(), &cgroup_pids_files()}) {
     for (const CgroupFile& f : *table) {
       if (f.not_on_root && cg.is_root()) continue;
       if (f.controller && !(cg.controllers() & f.controller)) continue;

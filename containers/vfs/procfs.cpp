@@ -59,6 +59,17 @@ std::string stat_line(const Kernel& k, const Process& q, const Process& viewer) 
   return buf;
 }
 
+// Resident memory as /proc/<pid>/status shows it: file pages (the page
+// cache, shared with every process mapping the same file) and anonymous ones.
+std::string rss_text(const Process& q) {
+  if (!q.mm) return "";
+  AddressSpace::Rss r = q.mm->rss();
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "VmRSS:\t%8u kB\nRssAnon:\t%8u kB\nRssFile:\t%8u kB\nRssShmem:\t%8u kB\n",
+                (r.anon + r.file) * 4, r.anon * 4, r.file * 4, 0u);
+  return buf;
+}
+
 // IDs as the viewer's user namespace maps them; NSpid from the viewer's
 // PID namespace down to the process's own (one PID per level).
 std::string status_text(const Process& q, const Process& viewer) {
@@ -72,7 +83,7 @@ std::string status_text(const Process& q, const Process& viewer) {
   return "Name:\t" + q.comm + "\nState:\t" + q.state_letter() + "\nPid:\t" + std::to_string(q.pid_in(ns)) +
          "\nPPid:\t" + std::to_string(q.parent ? q.parent->pid_in(ns) : 0) +
          "\nUid:\t" + ids(ns::from_kuid(*viewer.ns.user, q.uid)) + "Gid:\t" + ids(ns::from_kuid(*viewer.ns.user, q.gid, true)) +
-         "NSpid:" + nspid + "\nSigPnd:\t" + hex64(q.sigpending) + "\nSigBlk:\t" + hex64(q.sigmask) + "\n";
+         "NSpid:" + nspid + "\nSigPnd:\t" + hex64(q.sigpending) + "\nSigBlk:\t" + hex64(q.sigmask) + "\n" + rss_text(q);
 }
 
 // /proc/<pid>/net: the network namespace's devices (net/dev).
@@ -172,9 +183,10 @@ std::string meminfo(const Kernel& k) {
   char buf[256];
   std::snprintf(buf, sizeof buf,
                 "MemTotal:       %8llu kB\nMemFree:        %8llu kB\nMemAvailable:   %8llu kB\n"
-                "Buffers:               0 kB\nCached:                0 kB\nSwapTotal:             0 kB\n"
+                "Buffers:               0 kB\nCached:         %8llu kB\nSwapTotal:             0 kB\n"
                 "SwapFree:              0 kB\n",
-                (unsigned long long)total, (unsigned long long)free, (unsigned long long)free);
+                (unsigned long long)total, (unsigned long long)free, (unsigned long long)free,
+                (unsigned long long)k.page_cache.pages() * 4);
   return buf;
 }
 

@@ -38,8 +38,8 @@ TEST_CASE("cgroup: a container runs in its own cgroup, as /proc/self/cgroup show
   Cgroup* cg = cgroup_find(k, "/web");
   REQUIRE(cg);
   CHECK(read(k, *cg, "cgroup.events") == "populated 0\nfrozen 0\n");
-  CHECK(read(k, *k.cgroups.root, "cgroup.controllers") == "memory pids\n");
-  CHECK(read(k, *k.cgroups.root, "cgroup.subtree_control") == "memory pids\n");
+  CHECK(read(k, *k.cgroups.root, "cgroup.controllers") == "cpu memory pids\n");
+  CHECK(read(k, *k.cgroups.root, "cgroup.subtree_control") == "cpu memory pids\n");
 }
 
 TEST_CASE("cgroup: the cgroup files are in /sys/fs/cgroup/<name>") {
@@ -83,7 +83,7 @@ TEST_CASE("cgroup: pids.max and memory.max take \"max\" and numbers, and refuse 
   CHECK(cgroup_write(k, *k.cgroups.root, "pids.max", "5") == -LINUX_ENOENT);
 }
 
-TEST_CASE("cgroup: a process writes its cgroup's files; the kernel's errors come back") {
+TEST_CASE("cgroup: a process writes its cgroup's files and the kernel's errors come back") {
   Kernel k;
   ContainerSpec spec;
   spec.name = "t";
@@ -117,12 +117,12 @@ TEST_CASE("cgroup: subtree_control is top-down and keeps processes out of inner 
   Kernel k;
   Cgroup& a = *cgroup_mkdir(k, *k.cgroups.root, "a").value();
   Cgroup& b = *cgroup_mkdir(k, a, "b").value();
-  CHECK(read(k, a, "cgroup.controllers") == "memory pids\n");
+  CHECK(read(k, a, "cgroup.controllers") == "cpu memory pids\n");
   CHECK(read(k, b, "cgroup.controllers") == "\n");
   CHECK(!cgroup_file(b, "pids.max"));  // the controller is not enabled for b
   CHECK(cgroup_write(k, a, "cgroup.subtree_control", "pids") == -LINUX_EINVAL);
   CHECK(cgroup_write(k, a, "cgroup.subtree_control", "+bogus") == -LINUX_EINVAL);
-  CHECK(cgroup_write(k, a, "cgroup.subtree_control", "+cpu") == -LINUX_ENOENT);  // not offered here
+  CHECK(cgroup_write(k, a, "cgroup.subtree_control", "+io") == -LINUX_ENOENT);  // a Linux controller this kernel does not offer
   CHECK(cgroup_write(k, a, "cgroup.subtree_control", "+pids") == 0);
   CHECK(read(k, b, "cgroup.controllers") == "pids\n");
   CHECK(read(k, b, "pids.max") == "max\n");

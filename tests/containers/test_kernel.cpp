@@ -47,7 +47,7 @@ TEST_CASE("kernel: an unknown system call is -ENOSYS and a trace event") {
   CHECK(k.stats.unknown_syscalls == 1);
 }
 
-TEST_CASE("kernel: brk grows and shrinks the heap; mmap2 maps anonymous memory") {
+TEST_CASE("kernel: brk grows and shrinks the heap, and mmap2 maps anonymous memory") {
   auto r = run({"probe", "brk"});
   CHECK(field(r.out, "brk_aligned") == "1");
   CHECK(field(r.out, "brk_grow") == "10000");
@@ -133,7 +133,7 @@ TEST_CASE("kernel: files: create, write, read, seek, stat, dup, access, chdir, /
   CHECK(field(r.out, "open_dir_write") == "-21");  // EISDIR
 }
 
-TEST_CASE("kernel: uname says Linux with the UTS namespace's host name; sethostname changes it") {
+TEST_CASE("kernel: uname says Linux with the UTS namespace's host name, and sethostname changes it") {
   auto r = run({"probe", "uname"}, "web1");
   CHECK(field(r.out, "uname") == "0");
   CHECK(r.out.find("Linux web1 i686\n") != std::string::npos);
@@ -152,7 +152,7 @@ TEST_CASE("kernel: two containers on one kernel have their own host names") {
   CHECK(k.init_uts_ns->hostname == "isolab");  // the host's is untouched by sethostname inside
 }
 
-TEST_CASE("kernel: nanosleep passes simulated time; clock_gettime and getrandom work") {
+TEST_CASE("kernel: nanosleep passes simulated time, and clock_gettime and getrandom work") {
   auto r = run({"probe", "time"});
   CHECK(field(r.out, "clock_gettime") == "0");
   CHECK(field(r.out, "nanosleep") == "0");
