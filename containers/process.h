@@ -58,6 +58,7 @@ struct Context {
   uint32_t eflags = 0x202;
   cpu::LazyFlags lazy;
   cpu::SegmentCache seg[6];
+  cpu::FpuState fpu;  // the x87: saved and restored with the rest, copied on fork
 };
 
 // rt_sigaction(2) as recorded (delivery with signal frames comes later).

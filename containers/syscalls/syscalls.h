@@ -71,7 +71,7 @@ ISOLAB_SYSCALL(uname); ISOLAB_SYSCALL(sethostname); ISOLAB_SYSCALL(clock_gettime
 ISOLAB_SYSCALL(clock_gettime64); ISOLAB_SYSCALL(gettimeofday); ISOLAB_SYSCALL(time);
 ISOLAB_SYSCALL(getrandom); ISOLAB_SYSCALL(sysinfo); ISOLAB_SYSCALL(prlimit64);
 ISOLAB_SYSCALL(ugetrlimit); ISOLAB_SYSCALL(rt_sigaction); ISOLAB_SYSCALL(rt_sigprocmask);
-ISOLAB_SYSCALL(umask);
+ISOLAB_SYSCALL(umask); ISOLAB_SYSCALL(clock_nanosleep); ISOLAB_SYSCALL(clock_nanosleep_time64);
 #undef ISOLAB_SYSCALL
 
 }  // namespace isolab::containers::syscalls

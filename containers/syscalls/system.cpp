@@ -72,6 +72,35 @@ int32_t sys_clock_gettime64(Kernel& k, Process& p, const Args& a) {
   return p.mm->copy_out(a[1], ts, sizeof ts) ? 0 : -LINUX_EFAULT;
 }
 
+// clock_nanosleep(clock, flags, req, rem) (clock_nanosleep(2)), which
+// glibc's nanosleep() and so busybox sleep call on i386 (the time64
+// variant first). The process sleeps in simulated time, as in nanosleep:
+// for `req` from now, or with TIMER_ABSTIME until `clock` reads `req`.
+static int32_t clock_sleep(Kernel& k, Process& p, uint32_t clock, uint32_t flags, int64_t sec, int64_t nsec) {
+  constexpr uint32_t LINUX_TIMER_ABSTIME = 1;
+  if (clock == LINUX_CLOCK_THREAD_CPUTIME_ID) return -LINUX_EINVAL;
+  uint64_t now;
+  if (!read_clock(k, p, clock, now)) return -LINUX_EINVAL;
+  if (sec < 0 || nsec < 0 || nsec >= 1000000000) return -LINUX_EINVAL;
+  uint64_t ns = uint64_t(sec) * 1000000000ull + uint64_t(nsec);
+  if (flags & LINUX_TIMER_ABSTIME) ns = ns > now ? ns - now : 0;
+  p.wake_ns = k.now_ns() + ns;
+  p.state = ProcState::Sleeping;
+  return 0;
+}
+
+int32_t sys_clock_nanosleep(Kernel& k, Process& p, const Args& a) {
+  int32_t ts[2];
+  if (!p.mm->copy_in(a[2], ts, sizeof ts)) return -LINUX_EFAULT;
+  return clock_sleep(k, p, a[0], a[1], ts[0], ts[1]);
+}
+
+int32_t sys_clock_nanosleep_time64(Kernel& k, Process& p, const Args& a) {
+  int64_t ts[2];
+  if (!p.mm->copy_in(a[2], ts, sizeof ts)) return -LINUX_EFAULT;
+  return clock_sleep(k, p, a[0], a[1], ts[0], ts[1]);
+}
+
 int32_t sys_gettimeofday(Kernel& k, Process& p, const Args& a) {
   uint64_t ns;
   read_clock(k, p, LINUX_CLOCK_REALTIME, ns);

@@ -82,6 +82,7 @@ constexpr Syscall kTable[] = {
     {252, "exit_group", sys_exit_group},
     {258, "set_tid_address", sys_set_tid_address},
     {265, "clock_gettime", sys_clock_gettime},
+    {267, "clock_nanosleep", sys_clock_nanosleep},
     {295, "openat", sys_openat},
     {300, "fstatat64", sys_fstatat64},
     {305, "readlinkat", sys_readlinkat},
@@ -92,6 +93,7 @@ constexpr Syscall kTable[] = {
     {340, "prlimit64", sys_prlimit64},
     {355, "getrandom", sys_getrandom},
     {403, "clock_gettime64", sys_clock_gettime64},
+    {407, "clock_nanosleep_time64", sys_clock_nanosleep_time64},
 };
 
 constexpr uint32_t MAX_NR = 512;
