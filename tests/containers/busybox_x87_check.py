@@ -2,7 +2,9 @@
 """Busybox applets that compute with the x87 FPU (glibc's i386 strtod and
 printf of floats, top's percentages) run in a container, and sleep sleeps
 in simulated time: `sleep 0.5` and `sleep 1` advance /proc/uptime by 0.5 s
-and 1 s, and `sleep 30` takes far less than 30 s of wall time. Without the
+and 1 s, and `sleep 30` takes far less than 30 s of wall time; a pipeline of two
+float-computing processes sums correctly (each process keeps its own FPU
+state across context switches). Without the
 x87 these died with SIGILL (exit 132). Skips (exit 77, said on stdout)
 when scripts/fetch-busybox could not fetch busybox on this machine."""
 import os
@@ -54,6 +56,12 @@ def main():
         failures.append("printf %.3f 3.14159 did not print 3.142")
     if "0.50\n0.75\n1.00\n1.25\n1.50\n" not in out:
         failures.append("seq 0.5 0.25 1.5 did not count in quarters")
+
+    # Two processes computing with floats at once (a pipeline, preempted
+    # in the middle): each keeps its own FPU state across context switches.
+    p, _ = run(isolab, "seq 1 0.5 3000 | awk '{s+=$1} END {printf \"%.1f\\n\", s}'")
+    if p.returncode != 0 or p.stdout.strip() != "9001499.5":
+        failures.append(f"seq 1 0.5 3000 | awk sum: exit {p.returncode}, printed {p.stdout.strip()!r}, not 9001499.5")
 
     p, wall = run(isolab, "cat /proc/uptime; sleep 30; cat /proc/uptime")
     t = uptimes(p.stdout)
