@@ -71,7 +71,8 @@ void load_env(Cpu& c, const Insn& i, uint32_t base, FpuState& f) {
   f.fsw = uint16_t(w[1] & ~FSW_TOP);
   f.top = uint8_t((w[1] >> 11) & 7);
   // Only empty or not matters when a tag word is loaded; the other tags
-  // are worked out from the registers when stored (SDM Vol. 3A 22.18.4).
+  // are worked out from the registers when stored (SDM Vol. 3A, "x87 FPU
+  // Tag Word" in the chapter on architecture compatibility).
   f.empty = 0;
   for (int k = 0; k < 8; k++)
     if (((w[2] >> (2 * k)) & 3) == TAG_EMPTY) f.empty = uint8_t(f.empty | (1u << k));

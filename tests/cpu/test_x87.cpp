@@ -297,7 +297,7 @@ TEST_CASE("x87: FIST rounds by RC and stores the integer indefinite when out of 
     CHECK(t.f().empty == 0xFF);
   }
   // 1e10 does not fit 32 bits, 40000 does not fit 16: masked IE, the
-  // integer indefinite (SDM Vol. 1 4.8.3.3: 80000000H, 8000H).
+  // integer indefinite (SDM Vol. 2 "FIST/FISTP": 80000000H, 8000H).
   Fpu t;
   t.poke_double(DATA, 1e10);
   t.poke_double(DATA + 8, 40000.0);
