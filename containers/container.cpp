@@ -2,6 +2,7 @@
 #include "containers/container.h"
 
 #include "containers/linux_abi.h"
+#include "containers/ns/nsproxy.h"
 
 namespace isolab::containers {
 
@@ -72,6 +73,8 @@ ErrorOr<Container> start_container(Kernel& k, const Image& image, const Containe
   s.streams = spec.streams;
   s.new_pid_ns = true;
   s.new_uts_ns = true;
+  // runc's default namespaces: pid, mnt, uts, ipc, net, cgroup (user and time when asked).
+  s.ns_flags = ns::container_clone_flags(spec.user_ns, spec.time_ns);
   s.hostname = c.hostname;
   auto cg = make_container_cgroup(k, c.name, spec);
   if (!cg) return cg.error();

@@ -4,8 +4,8 @@
 // from an image; everything it forks stays inside. Its exit status is its
 // init's. Each container runs in a cgroup of its own, /sys/fs/cgroup/<name>,
 // with the limits of `docker run --memory --pids-limit` written to its
-// memory.max and pids.max. The next session adds the mnt, net, ipc, user
-// and cgroup namespaces and the other runtime verbs.
+// memory.max and pids.max. Its namespaces are runc's defaults: pid, mnt,
+// uts, ipc, net and cgroup, plus user and time when asked (ns/nsproxy.h).
 // Lesson: "a container is a process".
 #pragma once
 #include <cstdint>
@@ -27,6 +27,8 @@ struct ContainerSpec {
   std::shared_ptr<vfs::HostStreams> streams;
   uint64_t memory_max = 0;  // bytes for memory.max (--memory); 0: no limit
   int64_t pids_max = -1;    // pids.max (--pids-limit); -1: no limit
+  bool user_ns = false;  // a user namespace: root inside is uid 100000 on the host (--userns)
+  bool time_ns = false;  // a time namespace of its own
 };
 
 struct Container {

@@ -4,6 +4,7 @@
 #include <atomic>
 
 #include "containers/linux_abi.h"
+#include "containers/ns/nsproxy.h"
 #include "containers/process.h"
 
 namespace isolab::containers::vfs {
@@ -62,10 +63,11 @@ std::string link_target(const Inode& inode, const Process& viewer) {
   return std::string(inode.data->begin(), inode.data->end());
 }
 
+// The entry `name` of `dir`, as seen through the mounts of `p`'s mount namespace.
 static InodePtr lookup(const InodePtr& dir, const std::string& name, const Process& p) {
-  if (dir->lookup) return dir->lookup(p, name);
+  if (dir->lookup) return ns::follow_mounts(p, dir->lookup(p, name));
   auto it = dir->entries.find(name);
-  return it == dir->entries.end() ? nullptr : it->second;
+  return it == dir->entries.end() ? nullptr : ns::follow_mounts(p, it->second);
 }
 
 static std::deque<std::string> split(const std::string& path) {
