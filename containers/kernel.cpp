@@ -37,6 +37,7 @@ Context initial_context(uint32_t entry, uint32_t esp) {
   c.eip = entry;
   c.reg[cpu::ESP] = esp;
   c.eflags = cpu::FLAG_1 | cpu::IF;
+  cpu::fpu_init(c.fpu);  // a new program starts with FNINIT's FPU, FCW 037FH (Linux's fpstate_init)
   for (int i = 0; i < 6; i++) {
     uint16_t sel = i == cpu::CS ? USER_CS : USER_DS;
     if (i == cpu::FS || i == cpu::GS) sel = 0;  // null until set_thread_area
@@ -72,7 +73,8 @@ Kernel::Kernel(KernelConfig cfg)
   cpu.s.gdtr.limit = GDT_ENTRIES * 8 - 1;
   cpu.s.idtr.limit = 0;  // no IDT: every exception comes to on_exception
   cpu.write_cr(4, cpu::CR4_PSE);
-  cpu.write_cr(0, cpu.s.cr0 | cpu::CR0_PG | cpu::CR0_WP);
+  // CR0.NE: unmasked x87 exceptions arrive as #MF (SIGFPE), as on Linux.
+  cpu.write_cr(0, cpu.s.cr0 | cpu::CR0_PG | cpu::CR0_WP | cpu::CR0_NE);
 
   host_ns = ns::host_namespaces(*this, config.hostname);
   init_pid_ns = host_ns.pid;
@@ -388,6 +390,7 @@ void Kernel::save_context(Process& p) {
   p.ctx.eflags = cpu.s.eflags;
   p.ctx.lazy = cpu.s.lazy;
   std::copy(std::begin(cpu.s.seg), std::end(cpu.s.seg), std::begin(p.ctx.seg));
+  p.ctx.fpu = cpu.s.fpu;
 }
 
 void Kernel::switch_to(Process& p) {
@@ -396,6 +399,7 @@ void Kernel::switch_to(Process& p) {
   cpu.s.eflags = p.ctx.eflags;
   cpu.s.lazy = p.ctx.lazy;
   std::copy(std::begin(p.ctx.seg), std::end(p.ctx.seg), std::begin(cpu.s.seg));
+  cpu.s.fpu = p.ctx.fpu;
   if (loaded_ != &p) {
     load_tls(p);
     cpu.write_cr(3, p.mm->cr3());  // flushes the TLB
@@ -535,7 +539,7 @@ bool Kernel::on_exception(cpu::Cpu& c, uint8_t vector, uint32_t error_code, bool
     record(trace::Kind::Exception, p, r == FaultResult::Oom ? "#PF out of memory" : "#PF SIGSEGV", c.s.cr2);
     exit_process(*p, 0, r == FaultResult::Oom ? LINUX_SIGKILL : LINUX_SIGSEGV);
   } else {
-    int sig = vector == cpu::DE ? LINUX_SIGFPE : vector == cpu::UD ? LINUX_SIGILL
+    int sig = vector == cpu::DE || vector == cpu::MF ? LINUX_SIGFPE : vector == cpu::UD ? LINUX_SIGILL
             : vector == cpu::BP || vector == cpu::DB ? LINUX_SIGTRAP : LINUX_SIGSEGV;
     record(trace::Kind::Exception, p, "fatal exception", vector);
     exit_process(*p, 0, sig);

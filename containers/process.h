@@ -35,6 +35,7 @@ struct Context {
   uint32_t eflags = 0x202;
   cpu::LazyFlags lazy;
   cpu::SegmentCache seg[6];
+  cpu::FpuState fpu;  // the x87: saved and restored with the rest, copied on fork
 };
 
 // rt_sigaction(2): what a signal does (signal.h has the delivery).

@@ -21,6 +21,8 @@ static OpTable build_table() {
   register_string(t);
   register_system(t);
   register_io(t);
+  register_x87(t);
+  register_x87_control(t);
   return t;
 }
 
@@ -176,7 +178,14 @@ static DecodeStatus decode_insn(Fetch&& fetch, bool code32, Insn& in, int& fail_
       }
     }
     in.seg = uint8_t(seg >= 0 ? seg : default_seg);
-    if (e->group >= 0) {
+    if (opcode >= 0xD8 && opcode <= 0xDF) {
+      // The x87 escapes: ModRM picks the instruction; the handler finds
+      // the whole ModRM byte (for FOP, SDM Vol. 1 8.1.10) in imm, which
+      // no escape instruction uses.
+      const EscapeTable& x = t.x87[opcode - 0xD8];
+      entry.h16 = entry.h32 = in.is_mem ? x.mem[in.reg] : x.reg[modrm & 0x3F];
+      in.imm = modrm;
+    } else if (e->group >= 0) {
       uint8_t imm = (e->imm_reg_mask & (1u << in.reg)) ? e->imm : uint8_t(IMM_NONE);
       entry = t.groups[e->group][in.reg];
       entry.imm = imm;

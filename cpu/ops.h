@@ -63,10 +63,19 @@ struct OpEntry {
 };
 
 constexpr int NUM_GROUPS = 24;
+// The x87 escapes D8-DF (SDM Vol. 2 A.5, tables ): with a
+// memory operand the instruction is chosen by ModRM.reg, with a register
+// operand by the whole low six bits of ModRM (reg * 8 + rm). A null
+// handler is an undefined encoding (#UD).
+struct EscapeTable {
+  Handler mem[8] = {};
+  Handler reg[64] = {};
+};
 struct OpTable {
   OpEntry op[512];                 // 0x00-0xFF, then 0x0F 0x00-0xFF at 0x100
   OpEntry groups[NUM_GROUPS][8];
   int next_group = 0;
+  EscapeTable x87[8];              // D8-DF
 };
 
 // Fill entries. A family calls these from its register_* function.
@@ -113,6 +122,8 @@ void register_branch(OpTable& t);
 void register_string(OpTable& t);
 void register_system(OpTable& t);
 void register_io(OpTable& t);
+void register_x87(OpTable& t);          // ops_x87.cpp
+void register_x87_control(OpTable& t);  // ops_x87_control.cpp
 
 // The #UD handler for undefined encodings.
 void h_ud(Cpu& c, const Insn& i);

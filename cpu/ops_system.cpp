@@ -525,11 +525,11 @@ static void h_rdtsc(Cpu& c, const Insn&) {
 
 // CPUID.1:EDX feature bits this CPU implements (SDM Vol. 2 CPUID, table 3-11).
 enum : uint32_t {
-  CPUID_DE = 1u << 2, CPUID_PSE = 1u << 3, CPUID_TSC = 1u << 4, CPUID_MSR = 1u << 5,
+  CPUID_FPU = 1u << 0, CPUID_DE = 1u << 2, CPUID_PSE = 1u << 3, CPUID_TSC = 1u << 4, CPUID_MSR = 1u << 5,
   CPUID_CX8 = 1u << 8, CPUID_APIC = 1u << 9, CPUID_CMOV = 1u << 15,
 };
 
-// An honest Pentium II-class i686 without the x87, MMX, SSE, FXSR,
+// An honest Pentium II-class i686 with the x87 FPU but without MMX, SSE, FXSR,
 // SYSENTER, global pages or VME: family 6, model 3, stepping 3. Leaf 0
 // says "GenuineIntel" so that programs take their usual paths. The APIC
 // bit is set if the machine has a local APIC (Cpu::has_local_apic) and
@@ -543,7 +543,7 @@ static void h_cpuid(Cpu& c, const Insn&) {
     c.r32(EDX) = 0x49656E69;  // "ineI"
     c.r32(ECX) = 0x6C65746E;  // "ntel"
   } else {
-    uint32_t edx = CPUID_DE | CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_CX8 | CPUID_CMOV;
+    uint32_t edx = CPUID_FPU | CPUID_DE | CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_CX8 | CPUID_CMOV;
     if (c.has_local_apic && (c.s.apic_base & (1u << 11))) edx |= CPUID_APIC;
     c.r32(EAX) = 0x633;
     c.r32(EBX) = 0;

@@ -7,6 +7,8 @@
 #pragma once
 #include <cstdint>
 
+#include "cpu/fpu.h"
+
 namespace isolab::cpu {
 
 // General registers in Intel encoding order (the reg field of ModRM).
@@ -108,6 +110,7 @@ struct CpuState {
   uint64_t pat = 0x0007040600070406ull;
   uint64_t misc_enable = 1;
   uint8_t a20 = 1;  // the A20 gate: 0 wraps physical addresses at 1 MiB
+  FpuState fpu;     // the x87 (fpu.h)
 };
 
 }  // namespace isolab::cpu

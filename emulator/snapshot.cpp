@@ -19,8 +19,10 @@ namespace fs = std::filesystem;
 namespace {
 
 // cpu.bin starts with this, then sizeof(CpuState): a snapshot from a build
-// whose CPU state differs is refused rather than misread.
-constexpr uint32_t kCpuMagic = 0x49534331;  // "ISC1"
+// whose CPU state differs is refused rather than misread. "ISC2": the state
+// includes the x87 FPU (CpuState::fpu: registers, TOP, tags, FCW, FSW and
+// the last-instruction pointers), saved and restored with the rest.
+constexpr uint32_t kCpuMagic = 0x49534332;  // "ISC2"
 static_assert(std::is_trivially_copyable_v<cpu::CpuState>);
 static_assert(std::is_trivially_copyable_v<ExitCounters>);
 

@@ -70,7 +70,8 @@ ISOLAB_SYSCALL(mkdir); ISOLAB_SYSCALL(unlink); ISOLAB_SYSCALL(rmdir);
 ISOLAB_SYSCALL(uname); ISOLAB_SYSCALL(sethostname); ISOLAB_SYSCALL(clock_gettime);
 ISOLAB_SYSCALL(clock_gettime64); ISOLAB_SYSCALL(gettimeofday); ISOLAB_SYSCALL(time);
 ISOLAB_SYSCALL(getrandom); ISOLAB_SYSCALL(sysinfo); ISOLAB_SYSCALL(prlimit64);
-ISOLAB_SYSCALL(ugetrlimit); ISOLAB_SYSCALL(umask);
+ISOLAB_SYSCALL(ugetrlimit); ISOLAB_SYSCALL(umask); ISOLAB_SYSCALL(clock_nanosleep);
+ISOLAB_SYSCALL(clock_nanosleep_time64);
 // signal.cpp
 ISOLAB_SYSCALL(rt_sigaction); ISOLAB_SYSCALL(sigaction); ISOLAB_SYSCALL(signal); ISOLAB_SYSCALL(rt_sigprocmask);
 ISOLAB_SYSCALL(sigprocmask); ISOLAB_SYSCALL(rt_sigpending); ISOLAB_SYSCALL(sigpending); ISOLAB_SYSCALL(rt_sigsuspend);

@@ -74,6 +74,40 @@ int32_t sys_clock_gettime64(Kernel& k, Process& p, const Args& a) {
   return p.mm->copy_out(a[1], ts, sizeof ts) ? 0 : -LINUX_EFAULT;
 }
 
+// clock_nanosleep(clock, flags, req, rem) (clock_nanosleep(2)), which
+// glibc's nanosleep() and so busybox sleep call on i386 (the time64
+// variant first). The process sleeps in simulated time, as in nanosleep:
+// for `req` from now, or with TIMER_ABSTIME until `clock` reads `req`. A
+// signal ends it with EINTR; the time left goes to `rem` (relative sleeps
+// with the 32-bit timespec only: the signal code writes that layout).
+static int32_t clock_sleep(Kernel& k, Process& p, const Args& a, int64_t sec, int64_t nsec, bool time64) {
+  constexpr uint32_t LINUX_TIMER_ABSTIME = 1;
+  const uint32_t clock = a[0], flags = a[1];
+  if (clock == LINUX_CLOCK_THREAD_CPUTIME_ID) return -LINUX_EINVAL;
+  uint64_t now;
+  if (!read_clock(k, p, clock, now)) return -LINUX_EINVAL;
+  if (sec < 0 || nsec < 0 || nsec >= 1000000000) return -LINUX_EINVAL;
+  if (p.sigpending & ~p.sigmask) return -LINUX_EINTR;
+  uint64_t ns = uint64_t(sec) * 1000000000ull + uint64_t(nsec);
+  if (flags & LINUX_TIMER_ABSTIME) ns = ns > now ? ns - now : 0;
+  p.wake_ns = k.now_ns() + ns;
+  p.sleep_rem_va = (flags & LINUX_TIMER_ABSTIME) || time64 ? 0 : a[3];
+  p.state = ProcState::Sleeping;
+  return 0;
+}
+
+int32_t sys_clock_nanosleep(Kernel& k, Process& p, const Args& a) {
+  int32_t ts[2];
+  if (!p.mm->copy_in(a[2], ts, sizeof ts)) return -LINUX_EFAULT;
+  return clock_sleep(k, p, a, ts[0], ts[1], false);
+}
+
+int32_t sys_clock_nanosleep_time64(Kernel& k, Process& p, const Args& a) {
+  int64_t ts[2];
+  if (!p.mm->copy_in(a[2], ts, sizeof ts)) return -LINUX_EFAULT;
+  return clock_sleep(k, p, a, ts[0], ts[1], true);
+}
+
 int32_t sys_gettimeofday(Kernel& k, Process& p, const Args& a) {
   uint64_t ns;
   read_clock(k, p, LINUX_CLOCK_REALTIME, ns);

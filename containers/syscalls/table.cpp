@@ -102,6 +102,7 @@ constexpr Syscall kTable[] = {
     {252, "exit_group", sys_exit_group},
     {258, "set_tid_address", sys_set_tid_address},
     {265, "clock_gettime", sys_clock_gettime},
+    {267, "clock_nanosleep", sys_clock_nanosleep},
     {270, "tgkill", sys_tgkill},
     {295, "openat", sys_openat},
     {300, "fstatat64", sys_fstatat64},
@@ -114,6 +115,7 @@ constexpr Syscall kTable[] = {
     {346, "setns", sys_setns},
     {355, "getrandom", sys_getrandom},
     {403, "clock_gettime64", sys_clock_gettime64},
+    {407, "clock_nanosleep_time64", sys_clock_nanosleep_time64},
 };
 
 constexpr uint32_t MAX_NR = 512;

@@ -190,6 +190,19 @@ std::string meminfo(const Kernel& k) {
   return buf;
 }
 
+// /proc/stat (proc(5)): the one CPU's time in USER_HZ (100 Hz) ticks,
+// user for the instructions run and idle for the time skipped while every
+// process slept; top(1) reads it for its CPU line.
+std::string cpu_stat(const Kernel& k) {
+  const uint64_t busy = k.cpu.s.insns * k.config.ns_per_insn / 10000000, all = k.now_ns() / 10000000;
+  const uint64_t idle = all > busy ? all - busy : 0;
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "cpu  %llu 0 0 %llu 0 0 0 0 0 0\ncpu0 %llu 0 0 %llu 0 0 0 0 0 0\n",
+                (unsigned long long)busy, (unsigned long long)idle, (unsigned long long)busy,
+                (unsigned long long)idle);
+  return buf;
+}
+
 }  // namespace
 
 InodePtr make_procfs(Kernel& k) {
@@ -197,7 +210,7 @@ InodePtr make_procfs(Kernel& k) {
   proc->list = [&k](const Process& viewer) {
     std::vector<std::string> names;
     for (auto& [pid, q] : viewer.ns.pid->tasks) names.push_back(std::to_string(pid));
-    names.insert(names.end(), {"meminfo", "mounts", "net", "self", "uptime"});
+    names.insert(names.end(), {"meminfo", "mounts", "net", "self", "stat", "uptime"});
     return names;
   };
   proc->lookup = [&k](const Process& viewer, const std::string& name) -> InodePtr {
@@ -206,6 +219,7 @@ InodePtr make_procfs(Kernel& k) {
     if (name == "mounts") return make_symlink("self/mounts");
     if (name == "net") return make_symlink("self/net");
     if (name == "meminfo") return generated([&k](const Process&) { return meminfo(k); });
+    if (name == "stat") return generated([&k](const Process&) { return cpu_stat(k); });
     if (name == "uptime")
       return generated([&k](const Process&) {
         char buf[64];

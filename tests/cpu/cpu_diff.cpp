@@ -4,7 +4,7 @@
 // EIP, EFLAGS and the low 128 KiB of memory must agree, except for the
 // flags the SDM leaves undefined (undefined_flags.h).
 //
-//   cpu_diff --mode flat32|real16 --insns N --seed S [--verbose] [--trace]
+//   cpu_diff --mode flat32|real16|x87 --insns N --seed S [--verbose] [--trace]
 //
 // --verbose prints every case; --trace also isolab's registers after each
 // instruction.
@@ -13,7 +13,9 @@
 // UC_MODE_32 starts that way: CR0.PE set, 32-bit CS and SS, bases 0);
 // real16 is real mode with random segment bases (UC_MODE_16). A test case
 // is a few random instructions (cpu_diff_gen.h) from a random register
-// state, with random bytes in the data region.
+// state, with random bytes in the data region. x87 is flat32 running
+// random x87 sequences (cpu_diff_x87.h); after each case the FPU's status,
+// control and tag words and its full registers are compared too.
 //
 // Where Unicorn and the SDM disagree, the generator avoids the case and
 // says why at the place it does so.
@@ -30,6 +32,7 @@
 #include "cpu/cpu.h"
 #include "cpu/flags.h"
 #include "cpu_diff_gen.h"
+#include "cpu_diff_x87.h"
 
 using namespace isolab::cpu;
 using namespace isolab::cpu::test;
@@ -42,6 +45,7 @@ constexpr uint64_t MAX_STEPS = 100000;  // a case that runs longer has lost its 
 
 struct Options {
   bool real16 = false;
+  bool x87 = false;
   uint64_t insns = 1000000;
   uint64_t seed = 1;
   bool verbose = false;
@@ -53,6 +57,10 @@ struct Regs {
   uint32_t r[8];
   uint32_t eip;
   uint32_t eflags;
+  // The x87 (x87 mode): status word with TOP, control and tag words, and
+  // the physical registers R0-R7 in memory format.
+  uint16_t fsw = 0, fcw = 0, ftw = 0;
+  uint8_t fpr[8][10] = {};
 };
 
 struct Case {
@@ -61,6 +69,7 @@ struct Case {
   uint32_t seg_base[6] = {};
   std::vector<uint8_t> code;
   uint32_t undefined = 0;  // flags to mask at the end
+  uint16_t fsw_compared = 0;  // x87: status-word bits to compare at the end
   int drawn = 0;           // random instructions in it (setup moves not counted)
 };
 
@@ -81,7 +90,7 @@ class Reference {
   std::vector<uint8_t> mem;  // Unicorn's guest memory (mapped, not copied)
 
   // Run the case (its code already in `mem`); false with `err` on failure.
-  bool run(const Case& c, bool real16, Regs& out, std::string& err) {
+  bool run(const Case& c, bool real16, bool x87, Regs& out, std::string& err) {
     static int ids[10] = {UC_X86_REG_EAX, UC_X86_REG_ECX, UC_X86_REG_EDX, UC_X86_REG_EBX, UC_X86_REG_ESP,
                           UC_X86_REG_EBP, UC_X86_REG_ESI, UC_X86_REG_EDI, UC_X86_REG_EIP, UC_X86_REG_EFLAGS};
     Regs in = c.init;
@@ -106,6 +115,12 @@ class Reference {
     vals[8] = &out.eip;
     vals[9] = &out.eflags;
     check(uc_reg_read_batch(uc_, ids, vals, 10), "uc_reg_read_batch");
+    if (x87) {
+      check(uc_reg_read(uc_, UC_X86_REG_FPSW, &out.fsw), "uc_reg_read(FPSW)");
+      check(uc_reg_read(uc_, UC_X86_REG_FPCW, &out.fcw), "uc_reg_read(FPCW)");
+      check(uc_reg_read(uc_, UC_X86_REG_FPTAG, &out.ftw), "uc_reg_read(FPTAG)");
+      for (int k = 0; k < 8; k++) check(uc_reg_read(uc_, UC_X86_REG_FP0 + k, out.fpr[k]), "uc_reg_read(FPn)");
+    }
     if (e != UC_ERR_OK) {
       err = std::string("Unicorn stopped: ") + uc_strerror(e);
       return false;
@@ -180,6 +195,14 @@ class Subject {
     for (int i = 0; i < 8; i++) out.r[i] = s.reg[i];
     out.eip = s.eip;
     out.eflags = cpu.flags();
+    const FpuState& f = s.fpu;
+    out.fsw = fpu_status_word(f);
+    out.fcw = f.fcw;
+    out.ftw = fpu_tag_word(f);
+    for (int k = 0; k < 8; k++) {
+      std::memcpy(out.fpr[k], &f.r[k].signif, 8);
+      std::memcpy(out.fpr[k] + 8, &f.r[k].sign_exp, 2);
+    }
     return ok;
   }
 
@@ -256,6 +279,29 @@ bool compare(const Case& c, const Regs& a, const Regs& b, const uint8_t* mem_a, 
       std::printf("  eflags: isolab %08x  unicorn %08x  differ in %s\n", a.eflags, b.eflags,
                   flag_names((a.eflags ^ b.eflags) & mask).c_str());
   }
+  if (c.fsw_compared) {
+    if ((a.fsw ^ b.fsw) & c.fsw_compared) {
+      same = false;
+      if (print)
+        std::printf("  fsw: isolab %04x  unicorn %04x  (compared bits %04x)\n", a.fsw, b.fsw, c.fsw_compared);
+    }
+    if (a.fcw != b.fcw || a.ftw != b.ftw) {
+      same = false;
+      if (print) std::printf("  fcw/ftw: isolab %04x/%04x  unicorn %04x/%04x\n", a.fcw, a.ftw, b.fcw, b.ftw);
+    }
+    for (int k = 0; k < 8; k++) {
+      if (((a.ftw >> (2 * k)) & 3) == TAG_EMPTY || std::memcmp(a.fpr[k], b.fpr[k], 10) == 0) continue;
+      same = false;
+      if (print) {
+        uint64_t ma, mb;
+        uint16_t ea, eb;
+        std::memcpy(&ma, a.fpr[k], 8), std::memcpy(&ea, a.fpr[k] + 8, 2);
+        std::memcpy(&mb, b.fpr[k], 8), std::memcpy(&eb, b.fpr[k] + 8, 2);
+        std::printf("  R%d: isolab %04x %016llx  unicorn %04x %016llx\n", k, ea, (unsigned long long)ma, eb,
+                    (unsigned long long)mb);
+      }
+    }
+  }
   if (std::memcmp(mem_a, mem_b, COMPARED) != 0) {
     same = false;
     int shown = 0;
@@ -269,7 +315,7 @@ bool compare(const Case& c, const Regs& a, const Regs& b, const uint8_t* mem_a, 
 
 // --- the test ---------------------------------------------------------------------------
 
-Case make_case(Rng& rng, bool real16, std::vector<uint8_t>& data) {
+Case make_case(Rng& rng, bool real16, bool x87, std::vector<uint8_t>& data) {
   Case c;
   for (uint32_t& r : c.init.r) r = rng.interesting();
   if (real16) {
@@ -290,6 +336,16 @@ Case make_case(Rng& rng, bool real16, std::vector<uint8_t>& data) {
     std::memcpy(&data[k], &v, 8);
   }
 
+  if (x87) {
+    X87Generator g(rng);
+    g.start();
+    const int n = 1 + int(rng.below(8));
+    while (g.random_insns < n) g.random_instruction();
+    c.code = std::move(g.code);
+    c.fsw_compared = g.fsw_compared();
+    c.drawn = g.random_insns;
+    return c;
+  }
   Generator g(rng, !real16, c.seg_base);
   const int n = 1 + int(rng.below(8));
   while (g.random_insns < n) g.random_instruction();
@@ -300,7 +356,7 @@ Case make_case(Rng& rng, bool real16, std::vector<uint8_t>& data) {
 }
 
 int run(const Options& o) {
-  const char* mode = o.real16 ? "real16" : "flat32";
+  const char* mode = o.real16 ? "real16" : o.x87 ? "x87" : "flat32";
   Rng rng(o.seed);
   Reference ref(o.real16);
   Subject sub(o.real16);
@@ -310,7 +366,7 @@ int run(const Options& o) {
   auto t0 = std::chrono::steady_clock::now();
   while (drawn < o.insns) {
     const uint64_t index = cases++;
-    Case c = make_case(rng, o.real16, data);
+    Case c = make_case(rng, o.real16, o.x87, data);
     if (CODE_BASE + c.code.size() > CODE_LIMIT) continue;
     for (uint8_t* m : {sub.bus.ram(), ref.mem.data()}) {
       std::memcpy(m + DATA_LO, data.data(), data.size());
@@ -323,7 +379,7 @@ int run(const Options& o) {
     Regs a{}, b{};
     std::string err_a, err_b;
     bool ok_a = sub.run(c, a, executed, err_a);
-    bool ok_b = ref.run(c, o.real16, b, err_b);
+    bool ok_b = ref.run(c, o.real16, o.x87, b, err_b);
     if (!ok_a || !ok_b || !compare(c, a, b, sub.bus.ram(), ref.mem.data(), false)) {
       std::printf("cpu_diff %s: DIFFERENCE in test case %llu (seed %llu)\n", mode, (unsigned long long)index,
                   (unsigned long long)o.seed);
@@ -357,11 +413,12 @@ int main(int argc, char** argv) {
     };
     if (a == "--mode") {
       std::string m = value();
-      if (m != "flat32" && m != "real16") {
-        std::fprintf(stderr, "cpu_diff: --mode is flat32 or real16, not %s\n", m.c_str());
+      if (m != "flat32" && m != "real16" && m != "x87") {
+        std::fprintf(stderr, "cpu_diff: --mode is flat32, real16 or x87, not %s\n", m.c_str());
         return 2;
       }
       o.real16 = m == "real16";
+      o.x87 = m == "x87";
     } else if (a == "--insns") {
       o.insns = std::strtoull(value().c_str(), nullptr, 0);
     } else if (a == "--seed") {
@@ -371,7 +428,7 @@ int main(int argc, char** argv) {
     } else if (a == "--trace") {
       o.verbose = o.trace = true;
     } else {
-      std::fprintf(stderr, "usage: cpu_diff [--mode flat32|real16] [--insns N] [--seed N] [--verbose] [--trace]\n");
+      std::fprintf(stderr, "usage: cpu_diff [--mode flat32|real16|x87] [--insns N] [--seed N] [--verbose] [--trace]\n");
       return 2;
     }
   }
