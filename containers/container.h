@@ -1,11 +1,13 @@
 // Containers on the simulated host kernel: what `docker run` does, in
 // small. A container is a process started in new PID and UTS namespaces
-// (it is PID 1 there, and has its own host name) over its own file tree
-// from an image; everything it forks stays inside. Its exit status is its
-// init's. Each container runs in a cgroup of its own, /sys/fs/cgroup/<name>,
-// with the limits of `docker run --memory --pids-limit` written to its
-// memory.max and pids.max. The next session adds the mnt, net, ipc, user
-// and cgroup namespaces and the other runtime verbs.
+// (it is PID 1 there, and has its own host name) over its own root file
+// system, an overlay of its image's shared layers under an upper layer of
+// its own (image.h); everything it forks stays inside. Its exit status is
+// its init's. Each container runs in a cgroup of its own,
+// /sys/fs/cgroup/<name>, with the limits of `docker run --memory
+// --pids-limit --cpus --cpu-weight` written to its memory.max, pids.max,
+// cpu.max and cpu.weight. The Docker-like verbs over many containers are
+// runtime.h's.
 // Lesson: "a container is a process".
 #pragma once
 #include <cstdint>
@@ -27,11 +29,16 @@ struct ContainerSpec {
   std::shared_ptr<vfs::HostStreams> streams;
   uint64_t memory_max = 0;  // bytes for memory.max (--memory); 0: no limit
   int64_t pids_max = -1;    // pids.max (--pids-limit); -1: no limit
+  double cpus = 0;          // --cpus: cpu.max "<cpus*100000> 100000"; 0: no limit
+  uint32_t cpu_weight = 0;  // --cpu-weight: cpu.weight (1..10000); 0: the default
+  std::string network = "bridge";  // --network none|bridge, recorded
 };
 
 struct Container {
   std::string name;
   std::string hostname;
+  std::string image;  // the image's name
+  RootFs rootfs;      // its overlay root: the image's layers and its upper layer
   int init_host_pid = 0;
   Cgroup* cgroup = nullptr;  // /sys/fs/cgroup/<name>; it stays after the container exits
   bool exited = false;
@@ -40,8 +47,10 @@ struct Container {
 };
 
 // Start a container of `image` on `k`. Errors name the command: ENOENT
-// ("echox: not found in the image"), ENOEXEC with the loader's message;
-// EEXIST when a running container has the name. The cgroup of an exited
+// ("echox: not found in the image"), ENOEXEC ("exec format error" and the
+// loader's message); EEXIST when a running container has the name; the
+// error of a cgroup file that cannot be written (ENOENT for cpu.weight
+// when the kernel has no cpu controller). The cgroup of an exited
 // container of the same name is replaced.
 ErrorOr<Container> start_container(Kernel& k, const Image& image, const ContainerSpec& spec);
 

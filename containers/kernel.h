@@ -23,6 +23,7 @@
 #include "containers/cgroup/cgroup.h"
 #include "containers/errors.h"
 #include "containers/frames.h"
+#include "containers/layer.h"
 #include "containers/process.h"
 #include "cpu/bus.h"
 #include "cpu/cpu.h"
@@ -130,6 +131,7 @@ class Kernel : public cpu::CpuHooks {
   cpu::Cpu cpu;
   FrameAllocator frames;
   CgroupHierarchy cgroups;  // cgroup v2; the root enables every controller (as systemd does at boot)
+  LayerStore layers;        // image layers, each stored once (layer.h)
   trace::Trace* trace = nullptr;  // where events go, if anywhere
   KernelStats stats;
   std::shared_ptr<PidNamespace> init_pid_ns;

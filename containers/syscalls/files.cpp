@@ -1,12 +1,16 @@
 // File system calls: open/openat, read/write, close, lseek, dup, pipe,
 // getdents64, stat64, access, readlink, chdir/getcwd, ioctl, fcntl64,
-// mkdir, unlink (open(2), read(2), pipe(7), getdents64(2), stat(2),
-// ioctl_tty(2), fcntl(2)).
+// mkdir, unlink, rmdir, rename, link, symlink, chmod, truncate, utimensat
+// (open(2), read(2), pipe(7), getdents64(2), stat(2), ioctl_tty(2),
+// fcntl(2), rename(2), link(2), truncate(2), utimensat(2)).
+// Directory changes and copy-up go through the VFS's directory operations,
+// so they work the same on a container's overlay root (vfs/overlay.h).
 #include <algorithm>
 #include <cstring>
 
 #include "containers/linux_abi.h"
 #include "containers/syscalls/syscalls.h"
+#include "containers/vfs/overlay.h"
 
 namespace isolab::containers::syscalls {
 
@@ -45,11 +49,11 @@ ErrorOr<vfs::FilePtr> open_at(Kernel& k, Process& p, int32_t dirfd, uint32_t pat
   uint32_t acc = flags & LINUX_O_ACCMODE;
   if (!inode) {
     if (!(flags & LINUX_O_CREAT)) return make_error(LINUX_ENOENT);
-    if (loc->parent->synthetic_dir()) return make_error(LINUX_EACCES);
-    inode = vfs::make_file(nullptr, mode & 07777);
+    inode = vfs::make_file(nullptr, mode & 07777 & ~p.umask);
     inode->mtime_ns = k.now_ns();
-    loc->parent->entries[loc->last] = inode;
+    if (int32_t r = vfs::add_entry(*loc, inode)) return make_error(-r);
     loc->stack.emplace_back(loc->last, inode);
+    loc->inode = inode;
   } else if ((flags & LINUX_O_CREAT) && (flags & LINUX_O_EXCL)) {
     return make_error(LINUX_EEXIST);
   }
@@ -57,12 +61,22 @@ ErrorOr<vfs::FilePtr> open_at(Kernel& k, Process& p, int32_t dirfd, uint32_t pat
   if ((flags & LINUX_O_DIRECTORY) && inode->type != InodeType::Dir) return make_error(LINUX_ENOTDIR);
   if (inode->type == InodeType::Dir && acc != LINUX_O_RDONLY) return make_error(LINUX_EISDIR);
   if (inode->generate && acc != LINUX_O_RDONLY && !inode->store) return make_error(LINUX_EACCES);
+  bool truncate = (flags & LINUX_O_TRUNC) && acc != LINUX_O_RDONLY;
+  if (inode->type == InodeType::File && !inode->generate && (acc != LINUX_O_RDONLY || truncate)) {
+    // The first write to an image's file copies it up (without its bytes
+    // when they are about to be truncated away).
+    auto w = vfs::make_writable(*loc, !truncate);
+    if (!w) return w.error();
+    inode = *w;
+    loc->inode = inode;
+    loc->stack.back().second = inode;
+  }
   auto f = std::make_shared<vfs::OpenFile>();
   f->inode = inode;
   f->flags = flags & ~(LINUX_O_CREAT | LINUX_O_EXCL | LINUX_O_NOCTTY | LINUX_O_TRUNC | LINUX_O_CLOEXEC);
   f->path = loc->path();
   f->location = *loc;
-  if (inode->type == InodeType::File && (flags & LINUX_O_TRUNC) && acc != LINUX_O_RDONLY && !inode->generate) {
+  if (inode->type == InodeType::File && truncate && !inode->generate) {
     inode->data = std::make_shared<vfs::Bytes>();  // the old bytes stay with whoever shares them
     inode->mtime_ns = k.now_ns();
   }
@@ -72,11 +86,7 @@ ErrorOr<vfs::FilePtr> open_at(Kernel& k, Process& p, int32_t dirfd, uint32_t pat
   }
   if (inode->type == InodeType::Dir) {
     f->dir_names = {".", ".."};
-    if (inode->list) {
-      for (std::string& n : inode->list(p)) f->dir_names.push_back(std::move(n));
-    } else {
-      for (auto& [name, child] : inode->entries) f->dir_names.push_back(name);
-    }
+    for (std::string& n : vfs::list(*inode, p)) f->dir_names.push_back(std::move(n));
   }
   return f;
 }
@@ -175,8 +185,9 @@ static int32_t do_write(Kernel& k, Process& p, vfs::OpenFile& f, uint32_t buf, u
     return r < 0 ? r : int32_t(len);
   }
   if (in.type != InodeType::File) return -LINUX_EISDIR;
-  // Copy-up: bytes shared with the image (or a running program) are copied
-  // before this file's first write.
+  if (in.frozen) return -LINUX_EROFS;  // an image layer's file: open() copies up, so never here
+  // Bytes shared with a running program's mapping or a hard link's copy are
+  // copied before this file's first write.
   if (in.data.use_count() > 1) in.data = std::make_shared<vfs::Bytes>(*in.data);
   if (f.flags & LINUX_O_APPEND) f.offset = in.data->size();
   if (f.offset + len > (256u << 20)) return -LINUX_EFBIG;
@@ -317,8 +328,7 @@ int32_t sys_getdents64(Kernel&, Process& p, const Args& a) {
     vfs::InodePtr child;
     if (name == ".") child = f->inode;
     else if (name == "..") child = f->location.parent ? f->location.parent : f->inode;
-    else if (f->inode->lookup) child = f->inode->lookup(p, name);
-    else if (auto it = f->inode->entries.find(name); it != f->inode->entries.end()) child = it->second;
+    else child = vfs::lookup(f->inode, name, p);
     if (!child) {  // gone since the directory was opened
       f->offset++;
       continue;
@@ -533,41 +543,210 @@ int32_t sys_fcntl64(Kernel&, Process& p, const Args& a) {
   }
 }
 
-int32_t sys_mkdir(Kernel& k, Process& p, const Args& a) {
-  auto loc = resolve_at(p, LINUX_AT_FDCWD, a[0], false);
+namespace {
+
+constexpr uint32_t LINUX_AT_REMOVEDIR = 0x200, LINUX_AT_SYMLINK_FOLLOW = 0x400;
+constexpr uint32_t LINUX_RENAME_NOREPLACE = 1, LINUX_RENAME_EXCHANGE = 2, LINUX_RENAME_WHITEOUT = 4;
+constexpr int64_t LINUX_UTIME_NOW = (1 << 30) - 1, LINUX_UTIME_OMIT = (1 << 30) - 2;
+
+int32_t do_mkdirat(Kernel& k, Process& p, int32_t dirfd, uint32_t path_va, uint32_t mode) {
+  auto loc = resolve_at(p, dirfd, path_va, false);
   if (!loc) return -loc.code();
   if (loc->inode) return -LINUX_EEXIST;
   if (loc->parent->make_child) return loc->parent->make_child(p, loc->last);
-  if (loc->parent->synthetic_dir()) return -LINUX_EACCES;
-  auto dir = vfs::make_dir(a[1] & 07777);
+  auto dir = vfs::make_dir(mode & 07777 & ~p.umask);
   dir->mtime_ns = k.now_ns();
-  loc->parent->entries[loc->last] = dir;
-  return 0;
+  return vfs::add_entry(*loc, dir);
 }
 
-int32_t sys_unlink(Kernel&, Process& p, const Args& a) {
-  auto loc = resolve_at(p, LINUX_AT_FDCWD, a[0], false);
+int32_t do_unlink(Process& p, int32_t dirfd, uint32_t path_va) {
+  auto loc = resolve_at(p, dirfd, path_va, false);
   if (!loc) return -loc.code();
   if (!loc->inode) return -LINUX_ENOENT;
   if (loc->inode->type == InodeType::Dir) return -LINUX_EISDIR;
-  if (loc->parent->synthetic_dir()) return -LINUX_EACCES;
-  loc->parent->entries.erase(loc->last);
-  return 0;
+  return vfs::remove_entry(*loc);
 }
 
 // rmdir(path): an empty directory, or a kernel object (a cgroup) that says
 // itself whether it can go (EBUSY).
-int32_t sys_rmdir(Kernel&, Process& p, const Args& a) {
-  auto loc = resolve_at(p, LINUX_AT_FDCWD, a[0], false);
+int32_t do_rmdir(Process& p, int32_t dirfd, uint32_t path_va) {
+  auto loc = resolve_at(p, dirfd, path_va, false);
   if (!loc) return -loc.code();
   if (!loc->inode) return -LINUX_ENOENT;
   if (loc->inode->type != InodeType::Dir) return -LINUX_ENOTDIR;
   if (loc->last == "." || loc->stack.size() <= 1) return -LINUX_EBUSY;
   if (loc->parent->remove_child) return loc->parent->remove_child(p, loc->last);
-  if (loc->parent->synthetic_dir() || loc->inode->synthetic_dir()) return -LINUX_EACCES;
-  if (!loc->inode->entries.empty()) return -LINUX_ENOTEMPTY;
-  loc->parent->entries.erase(loc->last);
+  if (!loc->inode->synthetic_dir() && !vfs::list(*loc->inode, p).empty()) return -LINUX_ENOTEMPTY;
+  return vfs::remove_entry(*loc);  // EBUSY for a mount point, EACCES in procfs
+}
+
+int32_t do_rename(Process& p, int32_t olddirfd, uint32_t old_va, int32_t newdirfd, uint32_t new_va, uint32_t flags) {
+  if (flags & ~(LINUX_RENAME_NOREPLACE | LINUX_RENAME_EXCHANGE | LINUX_RENAME_WHITEOUT)) return -LINUX_EINVAL;
+  if (flags & (LINUX_RENAME_EXCHANGE | LINUX_RENAME_WHITEOUT)) return -LINUX_EINVAL;  // not supported here
+  auto from = resolve_at(p, olddirfd, old_va, false);
+  if (!from) return -from.code();
+  if (!from->inode) return -LINUX_ENOENT;
+  auto to = resolve_at(p, newdirfd, new_va, false);
+  if (!to) return -to.code();
+  if (to->inode && (flags & LINUX_RENAME_NOREPLACE)) return -LINUX_EEXIST;
+  return vfs::rename(p, *from, *to);
+}
+
+int32_t do_link(Process& p, int32_t olddirfd, uint32_t old_va, int32_t newdirfd, uint32_t new_va, uint32_t flags) {
+  if (flags & ~(LINUX_AT_SYMLINK_FOLLOW | LINUX_AT_EMPTY_PATH)) return -LINUX_EINVAL;
+  auto from = resolve_at(p, olddirfd, old_va, flags & LINUX_AT_SYMLINK_FOLLOW, flags & LINUX_AT_EMPTY_PATH);
+  if (!from) return -from.code();
+  if (!from->inode) return -LINUX_ENOENT;
+  if (from->inode->type == InodeType::Dir) return -LINUX_EPERM;
+  if (from->inode->generate) return -LINUX_EXDEV;
+  auto to = resolve_at(p, newdirfd, new_va, false);
+  if (!to) return -to.code();
+  if (to->inode) return -LINUX_EEXIST;
+  if (vfs::overlay_of(*from->parent) != vfs::overlay_of(*to->parent)) return -LINUX_EXDEV;
+  auto w = vfs::make_writable(*from, true);  // an overlay links the copied-up file
+  if (!w) return -w.code();
+  return vfs::add_entry(*to, *w);
+}
+
+int32_t do_symlink(Kernel& k, Process& p, uint32_t target_va, int32_t newdirfd, uint32_t link_va) {
+  std::string target;
+  if (!p.mm->read_string(target_va, target)) return -LINUX_EFAULT;
+  if (target.empty()) return -LINUX_ENOENT;
+  auto loc = resolve_at(p, newdirfd, link_va, false);
+  if (!loc) return -loc.code();
+  if (loc->inode) return -LINUX_EEXIST;
+  auto link = vfs::make_symlink(target);
+  link->mtime_ns = k.now_ns();
+  return vfs::add_entry(*loc, link);
+}
+
+// Set a regular file's size: cut, or extend with zeros.
+int32_t set_size(Kernel& k, vfs::Inode& in, int64_t length) {
+  if (length < 0) return -LINUX_EINVAL;
+  if (in.type == InodeType::Dir) return -LINUX_EISDIR;
+  if (in.type != InodeType::File || in.generate) return -LINUX_EINVAL;
+  if (in.frozen) return -LINUX_EROFS;
+  if (length > (256 << 20)) return -LINUX_EFBIG;
+  if (in.data.use_count() > 1) in.data = std::make_shared<vfs::Bytes>(*in.data);
+  in.data->resize(size_t(length));
+  in.mtime_ns = k.now_ns();
   return 0;
+}
+
+int32_t do_truncate(Kernel& k, Process& p, uint32_t path_va, int64_t length) {
+  auto loc = resolve_at(p, LINUX_AT_FDCWD, path_va, true);
+  if (!loc) return -loc.code();
+  if (!loc->inode) return -LINUX_ENOENT;
+  if (loc->inode->type == InodeType::Dir) return -LINUX_EISDIR;
+  auto w = vfs::make_writable(*loc, length > 0);
+  if (!w) return -w.code();
+  return set_size(k, **w, length);
+}
+
+int32_t do_ftruncate(Kernel& k, Process& p, int32_t fd, int64_t length) {
+  vfs::OpenFile* f = p.file(fd);
+  if (!f) return -LINUX_EBADF;
+  if (!f->inode || !f->writable()) return -LINUX_EINVAL;
+  return set_size(k, *f->inode, length);
+}
+
+// utimensat's times: null for now; else atime and mtime, each a timespec
+// of 32-bit (utimensat) or 64-bit (utimensat_time64) seconds.
+int32_t do_utimensat(Kernel& k, Process& p, int32_t dirfd, uint32_t path_va, uint32_t times_va, uint32_t flags,
+                     bool time64) {
+  if (flags & ~(LINUX_AT_SYMLINK_NOFOLLOW | LINUX_AT_EMPTY_PATH)) return -LINUX_EINVAL;
+  uint64_t mtime = k.now_ns();
+  if (times_va) {
+    int64_t sec, nsec;
+    if (time64) {
+      int64_t ts[4];
+      if (!p.mm->copy_in(times_va, ts, sizeof ts)) return -LINUX_EFAULT;
+      sec = ts[2];
+      nsec = int32_t(ts[3]);
+    } else {
+      int32_t ts[4];
+      if (!p.mm->copy_in(times_va, ts, sizeof ts)) return -LINUX_EFAULT;
+      sec = ts[2];
+      nsec = ts[3];
+    }
+    if (nsec == LINUX_UTIME_OMIT) return 0;
+    if (nsec != LINUX_UTIME_NOW) {
+      if (nsec < 0 || nsec > 999999999) return -LINUX_EINVAL;
+      mtime = uint64_t(sec) * 1000000000ull + uint64_t(nsec);
+    }
+  }
+  vfs::Location loc;
+  if (!path_va) {  // futimens(fd): the file of dirfd itself
+    vfs::OpenFile* f = p.file(dirfd);
+    if (!f) return -LINUX_EBADF;
+    if (!f->inode) return 0;
+    loc = f->location;
+    loc.inode = f->inode;
+  } else {
+    auto walked = resolve_at(p, dirfd, path_va, !(flags & LINUX_AT_SYMLINK_NOFOLLOW), flags & LINUX_AT_EMPTY_PATH);
+    if (!walked) return -walked.code();
+    if (!walked->inode) return -LINUX_ENOENT;
+    loc = std::move(*walked);
+  }
+  if (loc.inode->generate || loc.inode->synthetic_dir()) return -LINUX_EPERM;
+  auto w = vfs::make_writable(loc, true);  // a metadata change copies up too
+  if (!w) return -w.code();
+  (*w)->mtime_ns = mtime;
+  if (loc.inode->type == InodeType::Dir) loc.inode->mtime_ns = mtime;
+  return 0;
+}
+
+int32_t do_chmod(Process& p, int32_t dirfd, uint32_t path_va, uint32_t mode, bool follow) {
+  auto loc = resolve_at(p, dirfd, path_va, follow);
+  if (!loc) return -loc.code();
+  if (!loc->inode) return -LINUX_ENOENT;
+  return vfs::set_mode(*loc, mode);
+}
+
+}  // namespace
+
+int32_t sys_mkdir(Kernel& k, Process& p, const Args& a) { return do_mkdirat(k, p, LINUX_AT_FDCWD, a[0], a[1]); }
+int32_t sys_mkdirat(Kernel& k, Process& p, const Args& a) { return do_mkdirat(k, p, a.s(0), a[1], a[2]); }
+int32_t sys_unlink(Kernel&, Process& p, const Args& a) { return do_unlink(p, LINUX_AT_FDCWD, a[0]); }
+int32_t sys_rmdir(Kernel&, Process& p, const Args& a) { return do_rmdir(p, LINUX_AT_FDCWD, a[0]); }
+
+// unlinkat(dirfd, path, flags): AT_REMOVEDIR makes it rmdir.
+int32_t sys_unlinkat(Kernel&, Process& p, const Args& a) {
+  if (a[2] & ~LINUX_AT_REMOVEDIR) return -LINUX_EINVAL;
+  return (a[2] & LINUX_AT_REMOVEDIR) ? do_rmdir(p, a.s(0), a[1]) : do_unlink(p, a.s(0), a[1]);
+}
+
+int32_t sys_rename(Kernel&, Process& p, const Args& a) { return do_rename(p, LINUX_AT_FDCWD, a[0], LINUX_AT_FDCWD, a[1], 0); }
+int32_t sys_renameat(Kernel&, Process& p, const Args& a) { return do_rename(p, a.s(0), a[1], a.s(2), a[3], 0); }
+int32_t sys_renameat2(Kernel&, Process& p, const Args& a) { return do_rename(p, a.s(0), a[1], a.s(2), a[3], a[4]); }
+int32_t sys_link(Kernel&, Process& p, const Args& a) { return do_link(p, LINUX_AT_FDCWD, a[0], LINUX_AT_FDCWD, a[1], 0); }
+int32_t sys_linkat(Kernel&, Process& p, const Args& a) { return do_link(p, a.s(0), a[1], a.s(2), a[3], a[4]); }
+int32_t sys_symlink(Kernel& k, Process& p, const Args& a) { return do_symlink(k, p, a[0], LINUX_AT_FDCWD, a[1]); }
+int32_t sys_symlinkat(Kernel& k, Process& p, const Args& a) { return do_symlink(k, p, a[0], a.s(1), a[2]); }
+int32_t sys_chmod(Kernel&, Process& p, const Args& a) { return do_chmod(p, LINUX_AT_FDCWD, a[0], a[1], true); }
+int32_t sys_fchmodat(Kernel&, Process& p, const Args& a) { return do_chmod(p, a.s(0), a[1], a[2], true); }
+
+int32_t sys_fchmod(Kernel&, Process& p, const Args& a) {
+  vfs::OpenFile* f = p.file(a.s(0));
+  if (!f) return -LINUX_EBADF;
+  if (!f->inode) return 0;  // a pipe: nothing to change that anyone could see
+  vfs::Location loc = f->location;
+  loc.inode = f->inode;
+  return vfs::set_mode(loc, a[1]);
+}
+
+int32_t sys_truncate(Kernel& k, Process& p, const Args& a) { return do_truncate(k, p, a[0], a.s(1)); }
+int32_t sys_ftruncate(Kernel& k, Process& p, const Args& a) { return do_ftruncate(k, p, a.s(0), a.s(1)); }
+// truncate64(path, length_low, length_high): a 64-bit length in two registers.
+int32_t sys_truncate64(Kernel& k, Process& p, const Args& a) {
+  return do_truncate(k, p, a[0], int64_t(uint64_t(a[2]) << 32 | a[1]));
+}
+int32_t sys_ftruncate64(Kernel& k, Process& p, const Args& a) {
+  return do_ftruncate(k, p, a.s(0), int64_t(uint64_t(a[2]) << 32 | a[1]));
+}
+int32_t sys_utimensat(Kernel& k, Process& p, const Args& a) { return do_utimensat(k, p, a.s(0), a[1], a[2], a[3], false); }
+int32_t sys_utimensat_time64(Kernel& k, Process& p, const Args& a) {
+  return do_utimensat(k, p, a.s(0), a[1], a[2], a[3], true);
 }
 
 }  // namespace isolab::containers::syscalls

@@ -1,4 +1,5 @@
-// The in-memory VFS: inodes, path walk, open files, pipes (vfs.h).
+// The in-memory VFS: inodes, path walk, directory operations, open files,
+// pipes (vfs.h).
 #include "containers/vfs/vfs.h"
 
 #include <atomic>
@@ -62,10 +63,98 @@ std::string link_target(const Inode& inode, const Process& viewer) {
   return std::string(inode.data->begin(), inode.data->end());
 }
 
-static InodePtr lookup(const InodePtr& dir, const std::string& name, const Process& p) {
+InodePtr lookup(const InodePtr& dir, const std::string& name, const Process& p) {
+  if (dir->ops) return dir->ops->lookup(name);
   if (dir->lookup) return dir->lookup(p, name);
   auto it = dir->entries.find(name);
   return it == dir->entries.end() ? nullptr : it->second;
+}
+
+std::vector<std::string> list(const Inode& dir, const Process& p) {
+  if (dir.ops) return dir.ops->names();
+  std::vector<std::string> names;
+  if (dir.list) {
+    names = dir.list(p);
+  } else {
+    for (const auto& [name, child] : dir.entries) names.push_back(name);
+  }
+  return names;
+}
+
+int32_t add_entry(const Location& at, InodePtr child) {
+  Inode& dir = *at.parent;
+  if (dir.ops) return dir.ops->add(at.last, std::move(child));
+  if (dir.synthetic_dir()) return -LINUX_EACCES;
+  if (dir.frozen) return -LINUX_EROFS;
+  dir.entries[at.last] = std::move(child);
+  return 0;
+}
+
+// Is the entry `name` of `dir` a mount point?
+static bool mount_point(const InodePtr& dir, const std::string& name) {
+  if (dir->ops) {
+    InodePtr e = dir->ops->lookup(name);
+    return e && e->mounted;
+  }
+  auto it = dir->entries.find(name);
+  return it != dir->entries.end() && it->second->mounted;
+}
+
+int32_t remove_entry(const Location& at) {
+  Inode& dir = *at.parent;
+  if (mount_point(at.parent, at.last)) return -LINUX_EBUSY;
+  if (dir.ops) return dir.ops->remove(at.last);
+  if (dir.synthetic_dir()) return -LINUX_EACCES;
+  if (dir.frozen) return -LINUX_EROFS;
+  dir.entries.erase(at.last);
+  return 0;
+}
+
+ErrorOr<InodePtr> make_writable(const Location& at, bool with_data) {
+  // A frozen lower file, or an overlay's own directory node (not the root
+  // of a file system mounted on it), is copied up by the overlay.
+  if (at.parent && at.parent != at.inode && at.parent->ops && (at.inode->frozen || at.inode->ops))
+    return at.parent->ops->writable(at.last, with_data);
+  if (at.inode->frozen) return make_error(LINUX_EROFS);
+  return at.inode;
+}
+
+int32_t set_mode(const Location& at, uint32_t mode) {
+  if (at.inode->type == InodeType::Dir && at.inode->ops) return at.inode->ops->set_mode(mode & 07777);
+  auto w = make_writable(at, true);
+  if (!w) return -w.code();
+  if ((*w)->generate || (*w)->synthetic_dir()) return -LINUX_EPERM;
+  (*w)->mode = mode & 07777;
+  return 0;
+}
+
+static bool dir_empty(const Inode& dir, const Process& p) { return list(dir, p).empty(); }
+
+int32_t rename(const Process& p, const Location& from, const Location& to) {
+  const InodePtr& src = from.inode;
+  if (from.stack.size() <= 1 || from.last == "." || from.last == "..") return -LINUX_EBUSY;
+  if (to.inode == src) return 0;  // the same file: nothing to do, as POSIX says
+  if (src->type == InodeType::Dir) {
+    for (const auto& [name, in] : to.stack)
+      if (in == src) return -LINUX_EINVAL;  // a directory into itself
+    if (to.parent == src) return -LINUX_EINVAL;
+  }
+  if (to.inode) {
+    if (src->type == InodeType::Dir && to.inode->type != InodeType::Dir) return -LINUX_ENOTDIR;
+    if (src->type != InodeType::Dir && to.inode->type == InodeType::Dir) return -LINUX_EISDIR;
+    if (to.inode->type == InodeType::Dir && !dir_empty(*to.inode, p)) return -LINUX_ENOTEMPTY;
+    if (mount_point(to.parent, to.last)) return -LINUX_EBUSY;
+  }
+  if (mount_point(from.parent, from.last) || src->mounted) return -LINUX_EBUSY;
+  Inode& a = *from.parent;
+  Inode& b = *to.parent;
+  if (a.ops) return a.ops->rename(from.last, b, to.last);
+  if (b.ops || a.synthetic_dir() || b.synthetic_dir()) return -LINUX_EXDEV;
+  if (a.frozen || b.frozen) return -LINUX_EROFS;
+  InodePtr moving = src;
+  a.entries.erase(from.last);
+  b.entries[to.last] = std::move(moving);
+  return 0;
 }
 
 static std::deque<std::string> split(const std::string& path) {
@@ -102,6 +191,7 @@ ErrorOr<Location> walk(const Process& p, const std::string& path, bool follow_la
     }
     if (name.size() > 255) return make_error(LINUX_ENAMETOOLONG);
     InodePtr child = lookup(cur, name, p);
+    while (child && child->mounted) child = child->mounted;  // cross into a mounted file system
     if (!child) {
       if (!last) return make_error(LINUX_ENOENT);
       loc.parent = cur;
@@ -143,16 +233,6 @@ std::pair<FilePtr, FilePtr> make_pipe() {
   w->pipe_writer = true;
   p->readers = p->writers = 1;
   return {r, w};
-}
-
-InodePtr clone_tree(const InodePtr& root) {
-  if (root->type != InodeType::Dir || root->list) return root;
-  auto copy = std::make_shared<Inode>(*root);
-  for (auto& [name, child] : copy->entries) {
-    if (child->type == InodeType::Dir) child = clone_tree(child);
-    else child = std::make_shared<Inode>(*child);  // shares the bytes
-  }
-  return copy;
 }
 
 }  // namespace isolab::containers::vfs
