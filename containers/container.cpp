@@ -13,38 +13,6 @@ namespace {
 
 const char* const kPath[] = {"/bin", "/usr/bin", "/sbin", "/usr/sbin"};
 
-// The path of `cmd` in the root file system `root`: itself if it has a
-// '/', else the first PATH directory holding it; empty if none does.
-std::string find_program(const vfs::InodePtr& root, const std::string& cmd) {
-  if (cmd.find('/') != std::string::npos) return cmd;
-  Process viewer;  // walks as a process rooted there would
-  viewer.root = root;
-  viewer.cwd.stack = {{"", root}};
-  viewer.cwd.inode = root;
-  for (const char* dir : kPath) {
-    std::string path = std::string(dir) + "/" + cmd;
-    auto loc = vfs::walk(viewer, path, true);
-    if (loc && loc->inode && loc->inode->type == vfs::InodeType::File) return path;
-  }
-  return {};
-}
-
-// The words of exec's "exec format error", with what the loader found; for
-// a 64-bit program, the lesson that a container needs the host's ABI.
-Error exec_error(const vfs::InodePtr& root, const std::string& path, const Error& e) {
-  if (e.code != LINUX_ENOEXEC) return e;
-  std::string why = e.message;
-  Process viewer;
-  viewer.root = root;
-  viewer.cwd.stack = {{"", root}};
-  viewer.cwd.inode = root;
-  auto loc = vfs::walk(viewer, path, true);
-  const vfs::Bytes* data = loc && loc->inode ? loc->inode->data.get() : nullptr;
-  if (data && data->size() > 4 && std::equal(data->begin(), data->begin() + 4, "\x7f" "ELF") && (*data)[4] == 2)
-    why += " (the kernel cannot execute that format: x86-64 code needs a 64-bit kernel, and containers share the host's)";
-  return make_error(LINUX_ENOEXEC, "exec format error: " + why);
-}
-
 // /sys/fs/cgroup/<name> with the container's limits, as runc writes them.
 ErrorOr<Cgroup*> make_container_cgroup(Kernel& k, const std::string& name, const ContainerSpec& spec) {
   if (Cgroup* old = k.cgroups.root->children.count(name) ? k.cgroups.root->children[name] : nullptr) {
@@ -73,6 +41,36 @@ ErrorOr<Cgroup*> make_container_cgroup(Kernel& k, const std::string& name, const
 
 }  // namespace
 
+// The words of exec's "exec format error", with what the loader found; for
+// a 64-bit program, the lesson that a container needs the host's ABI.
+Error exec_failure(const vfs::InodePtr& root, const std::string& path, const Error& e) {
+  if (e.code != LINUX_ENOEXEC) return e;
+  std::string why = e.message;
+  Process viewer;
+  viewer.root = root;
+  viewer.cwd.stack = {{"", root}};
+  viewer.cwd.inode = root;
+  auto loc = vfs::walk(viewer, path, true);
+  const vfs::Bytes* data = loc && loc->inode ? loc->inode->data.get() : nullptr;
+  if (data && data->size() > 4 && std::equal(data->begin(), data->begin() + 4, "\x7f" "ELF") && (*data)[4] == 2)
+    why += " (the kernel cannot execute that format: x86-64 code needs a 64-bit kernel, and containers share the host's)";
+  return make_error(LINUX_ENOEXEC, "exec format error: " + why);
+}
+
+std::string find_program(const vfs::InodePtr& root, const std::string& cmd) {
+  if (cmd.find('/') != std::string::npos) return cmd;
+  Process viewer;  // walks as a process rooted there would
+  viewer.root = root;
+  viewer.cwd.stack = {{"", root}};
+  viewer.cwd.inode = root;
+  for (const char* dir : kPath) {
+    std::string path = std::string(dir) + "/" + cmd;
+    auto loc = vfs::walk(viewer, path, true);
+    if (loc && loc->inode && loc->inode->type == vfs::InodeType::File) return path;
+  }
+  return {};
+}
+
 ErrorOr<Container> start_container(Kernel& k, const Image& image, const ContainerSpec& spec) {
   Container c;
   c.name = spec.name.empty() ? image.name : spec.name;
@@ -98,7 +96,7 @@ ErrorOr<Container> start_container(Kernel& k, const Image& image, const Containe
   if (!cg) return cg.error();
   c.cgroup = s.cgroup = *cg;
   auto init = k.spawn(s);
-  if (!init) return exec_error(s.root, path, init.error());
+  if (!init) return exec_failure(s.root, path, init.error());
   c.init_host_pid = (*init)->host_pid();
   return c;
 }

@@ -54,6 +54,16 @@ struct Container {
 // container of the same name is replaced.
 ErrorOr<Container> start_container(Kernel& k, const Image& image, const ContainerSpec& spec);
 
+// The path of `cmd` in root file system `root`: `cmd` itself if it has a
+// '/', else the first of /bin, /usr/bin, /sbin, /usr/sbin holding it;
+// empty if none does.
+std::string find_program(const vfs::InodePtr& root, const std::string& cmd);
+
+// The error of a program that could not be started from `path` in
+// `root`: for ENOEXEC, "exec format error" and what the loader found, and
+// for a 64-bit program that x86-64 code needs a 64-bit kernel.
+Error exec_failure(const vfs::InodePtr& root, const std::string& path, const Error& e);
+
 // Run the kernel until container `c`'s init exits (or `max_insns` run);
 // fills c.exited, c.exit_code and c.wait_status and reaps the init.
 RunResult wait_container(Kernel& k, Container& c, uint64_t max_insns = UINT64_MAX);

@@ -164,6 +164,7 @@ ErrorOr<Process*> Kernel::spawn(const SpawnSpec& spec) {
     p->ns.uts->id = next_ns_id_--;
     if (!spec.hostname.empty()) p->ns.uts->hostname = spec.hostname;
   }
+  if (spec.join) p->ns = spec.join->ns;
   auto walked = vfs::walk(*p, spec.path, true);
   if (!walked) return walked.error();
   const vfs::InodePtr& inode = walked->inode;
@@ -204,7 +205,7 @@ ErrorOr<Process*> Kernel::spawn(const SpawnSpec& spec) {
     over->pids.events_max++;
     return make_error(LINUX_EAGAIN, over->path() + ": pids.max reached");
   }
-  alloc_pids(*p, spec.new_pid_ns ? new_pid_ns(init_pid_ns) : init_pid_ns);
+  alloc_pids(*p, spec.join ? spec.join->ns.pid : spec.new_pid_ns ? new_pid_ns(init_pid_ns) : init_pid_ns);
   cgroup_post_fork(*cg, *p);
   p->pgid = p->sid = p->pid();
   Process* raw = p.get();

@@ -59,6 +59,9 @@ struct SpawnSpec {
   bool new_uts_ns = true;  // have a UTS namespace of its own, named `hostname`
   std::string hostname;
   Cgroup* cgroup = nullptr;  // the cgroup it starts in; null: the root
+  // Join this process's namespaces instead (docker exec, as setns(2) into
+  // each of them): new_pid_ns, new_uts_ns and hostname are then unused.
+  const Process* join = nullptr;
 };
 
 enum class RunResult : uint8_t {

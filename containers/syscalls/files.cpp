@@ -394,6 +394,8 @@ static Stat64 stat_of(const vfs::OpenFile* f, const vfs::Inode* in) {
       break;
   }
   st.st_mode |= in->mode & 07777;
+  st.st_uid = in->uid;
+  st.st_gid = in->gid;
   st.st_size = int64_t(size);
   st.st_blocks = (size + 511) / 512;
   st.st_mtime = st.st_atime = st.st_ctime = uint32_t(in->mtime_ns / 1000000000u);
@@ -703,7 +705,50 @@ int32_t do_chmod(Process& p, int32_t dirfd, uint32_t path_va, uint32_t mode, boo
   return vfs::set_mode(*loc, mode);
 }
 
+// chown(2): -1 leaves an id as it is; a change copies the file up.
+int32_t do_chown(vfs::Location loc, uint32_t uid, uint32_t gid) {
+  if (!loc.inode) return -LINUX_ENOENT;
+  if (loc.inode->generate || loc.inode->synthetic_dir()) return -LINUX_EPERM;
+  auto w = vfs::make_writable(loc, true);
+  if (!w) return -w.code();
+  if (uid != 0xFFFFFFFFu) (*w)->uid = uid;
+  if (gid != 0xFFFFFFFFu) (*w)->gid = gid;
+  if (loc.inode->type == InodeType::Dir) {  // the merged directory shows the upper one's owner
+    loc.inode->uid = (*w)->uid;
+    loc.inode->gid = (*w)->gid;
+  }
+  return 0;
+}
+
+int32_t chown_path(Process& p, int32_t dirfd, uint32_t path_va, uint32_t uid, uint32_t gid, uint32_t flags) {
+  if (flags & ~(LINUX_AT_SYMLINK_NOFOLLOW | LINUX_AT_EMPTY_PATH)) return -LINUX_EINVAL;
+  auto loc = resolve_at(p, dirfd, path_va, !(flags & LINUX_AT_SYMLINK_NOFOLLOW), flags & LINUX_AT_EMPTY_PATH);
+  if (!loc) return -loc.code();
+  return do_chown(std::move(*loc), uid, gid);
+}
+
+// The 16-bit ids of the old chown calls, with 0xFFFF for "unchanged".
+uint32_t id16(uint32_t v) { return (v & 0xFFFF) == 0xFFFF ? 0xFFFFFFFFu : v & 0xFFFF; }
+
 }  // namespace
+
+int32_t sys_chown32(Kernel&, Process& p, const Args& a) { return chown_path(p, LINUX_AT_FDCWD, a[0], a[1], a[2], 0); }
+int32_t sys_lchown32(Kernel&, Process& p, const Args& a) {
+  return chown_path(p, LINUX_AT_FDCWD, a[0], a[1], a[2], LINUX_AT_SYMLINK_NOFOLLOW);
+}
+int32_t sys_fchownat(Kernel&, Process& p, const Args& a) { return chown_path(p, a.s(0), a[1], a[2], a[3], a[4]); }
+int32_t sys_chown(Kernel&, Process& p, const Args& a) { return chown_path(p, LINUX_AT_FDCWD, a[0], id16(a[1]), id16(a[2]), 0); }
+int32_t sys_lchown(Kernel&, Process& p, const Args& a) {
+  return chown_path(p, LINUX_AT_FDCWD, a[0], id16(a[1]), id16(a[2]), LINUX_AT_SYMLINK_NOFOLLOW);
+}
+int32_t sys_fchown32(Kernel&, Process& p, const Args& a) {
+  vfs::OpenFile* f = p.file(a.s(0));
+  if (!f) return -LINUX_EBADF;
+  if (!f->inode) return 0;
+  vfs::Location loc = f->location;
+  loc.inode = f->inode;
+  return do_chown(std::move(loc), a[1], a[2]);
+}
 
 int32_t sys_mkdir(Kernel& k, Process& p, const Args& a) { return do_mkdirat(k, p, LINUX_AT_FDCWD, a[0], a[1]); }
 int32_t sys_mkdirat(Kernel& k, Process& p, const Args& a) { return do_mkdirat(k, p, a.s(0), a[1], a[2]); }

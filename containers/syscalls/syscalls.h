@@ -70,7 +70,8 @@ ISOLAB_SYSCALL(mkdirat); ISOLAB_SYSCALL(unlinkat); ISOLAB_SYSCALL(rename); ISOLA
 ISOLAB_SYSCALL(renameat2); ISOLAB_SYSCALL(link); ISOLAB_SYSCALL(linkat); ISOLAB_SYSCALL(symlink);
 ISOLAB_SYSCALL(symlinkat); ISOLAB_SYSCALL(chmod); ISOLAB_SYSCALL(fchmod); ISOLAB_SYSCALL(fchmodat);
 ISOLAB_SYSCALL(truncate); ISOLAB_SYSCALL(ftruncate); ISOLAB_SYSCALL(truncate64); ISOLAB_SYSCALL(ftruncate64);
-ISOLAB_SYSCALL(utimensat); ISOLAB_SYSCALL(utimensat_time64);
+ISOLAB_SYSCALL(utimensat); ISOLAB_SYSCALL(utimensat_time64); ISOLAB_SYSCALL(chown); ISOLAB_SYSCALL(lchown);
+ISOLAB_SYSCALL(chown32); ISOLAB_SYSCALL(lchown32); ISOLAB_SYSCALL(fchown32); ISOLAB_SYSCALL(fchownat);
 // system.cpp
 ISOLAB_SYSCALL(uname); ISOLAB_SYSCALL(sethostname); ISOLAB_SYSCALL(clock_gettime);
 ISOLAB_SYSCALL(clock_gettime64); ISOLAB_SYSCALL(gettimeofday); ISOLAB_SYSCALL(time);

@@ -68,6 +68,7 @@ struct Inode {
   InodeType type = InodeType::File;
   uint32_t ino = 0;
   uint32_t mode = 0644;  // permission bits (the type is `type`)
+  uint32_t uid = 0, gid = 0;  // owner (chown(2)); every process is root here
   uint64_t mtime_ns = 0;
   std::map<std::string, InodePtr> entries;                // Dir
   std::shared_ptr<Bytes> data = std::make_shared<Bytes>();  // File contents, Symlink target
