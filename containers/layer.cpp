@@ -17,11 +17,13 @@ char type_letter(const vfs::Inode& in) {
   return '?';
 }
 
-// A tar-like record per entry, depth first in name order.
+// A tar-like record per entry (path, type, mode, owner, device, extended
+// attributes, size, contents), depth first in name order.
 void digest_tree(Sha256& h, const vfs::Inode& dir, const std::string& path) {
   for (const auto& [name, e] : dir.entries) {
     std::string p = path + "/" + name;
-    std::string header = p + '\0' + type_letter(*e) + std::to_string(e->mode) + '\0' + std::to_string(int(e->device));
+    std::string header = p + '\0' + type_letter(*e) + std::to_string(e->mode) + '\0' + std::to_string(e->uid) + ':' +
+                         std::to_string(e->gid) + '\0' + std::to_string(int(e->device));
     for (const auto& [k, v] : e->xattrs) header += '\0' + k + '=' + v;
     header += '\0' + std::to_string(e->type == vfs::InodeType::Dir ? 0 : e->data->size()) + '\0';
     h.update(header);

@@ -160,12 +160,7 @@ int32_t do_utimensat(Kernel& k, Process& p, int32_t dirfd, uint32_t path_va, uin
     if (!walked->inode) return -LINUX_ENOENT;
     loc = std::move(*walked);
   }
-  if (loc.inode->generate || loc.inode->synthetic_dir()) return -LINUX_EPERM;
-  auto w = vfs::make_writable(loc, true);  // a metadata change copies up too
-  if (!w) return -w.code();
-  (*w)->mtime_ns = mtime;
-  if (loc.inode->type == InodeType::Dir) loc.inode->mtime_ns = mtime;
-  return 0;
+  return vfs::set_mtime(loc, mtime);  // a metadata change copies up too
 }
 
 int32_t do_chmod(Process& p, int32_t dirfd, uint32_t path_va, uint32_t mode, bool follow) {
@@ -175,26 +170,12 @@ int32_t do_chmod(Process& p, int32_t dirfd, uint32_t path_va, uint32_t mode, boo
   return vfs::set_mode(*loc, mode);
 }
 
-// chown(2): -1 leaves an id as it is; a change copies the file up.
-int32_t do_chown(vfs::Location loc, uint32_t uid, uint32_t gid) {
-  if (!loc.inode) return -LINUX_ENOENT;
-  if (loc.inode->generate || loc.inode->synthetic_dir()) return -LINUX_EPERM;
-  auto w = vfs::make_writable(loc, true);
-  if (!w) return -w.code();
-  if (uid != 0xFFFFFFFFu) (*w)->uid = uid;
-  if (gid != 0xFFFFFFFFu) (*w)->gid = gid;
-  if (loc.inode->type == InodeType::Dir) {  // the merged directory shows the upper one's owner
-    loc.inode->uid = (*w)->uid;
-    loc.inode->gid = (*w)->gid;
-  }
-  return 0;
-}
-
 int32_t chown_path(Process& p, int32_t dirfd, uint32_t path_va, uint32_t uid, uint32_t gid, uint32_t flags) {
   if (flags & ~(LINUX_AT_SYMLINK_NOFOLLOW | LINUX_AT_EMPTY_PATH)) return -LINUX_EINVAL;
   auto loc = resolve_at(p, dirfd, path_va, !(flags & LINUX_AT_SYMLINK_NOFOLLOW), flags & LINUX_AT_EMPTY_PATH);
   if (!loc) return -loc.code();
-  return do_chown(std::move(*loc), uid, gid);
+  if (!loc->inode) return -LINUX_ENOENT;
+  return vfs::set_owner(*loc, uid, gid);
 }
 
 // The 16-bit ids of the old chown calls, with 0xFFFF for "unchanged".
@@ -217,7 +198,7 @@ int32_t sys_fchown32(Kernel&, Process& p, const Args& a) {
   if (!f->inode) return 0;
   vfs::Location loc = f->location;
   loc.inode = f->inode;
-  return do_chown(std::move(loc), a[1], a[2]);
+  return vfs::set_owner(loc, a[1], a[2]);
 }
 
 int32_t sys_mkdir(Kernel& k, Process& p, const Args& a) { return do_mkdirat(k, p, LINUX_AT_FDCWD, a[0], a[1]); }

@@ -39,7 +39,7 @@ class OverlayDir final : public DirOps {
   int32_t remove(const std::string& name) override;
   ErrorOr<InodePtr> writable(const std::string& name, bool with_data) override;
   int32_t rename(const std::string& name, Inode& to, const std::string& to_name) override;
-  int32_t set_mode(uint32_t mode) override;
+  int32_t set_attr(uint32_t mode, uint32_t uid, uint32_t gid, uint64_t mtime_ns) override;
 
   std::string path() const;
   // Make this directory (and every one above it) exist in the upper layer.
@@ -58,6 +58,8 @@ InodePtr make_node(std::shared_ptr<Overlay> ov, InodePtr parent, std::string nam
   in->type = InodeType::Dir;
   in->ino = top.ino;  // the inode number stays the same across copy-up, as with overlayfs's xino
   in->mode = top.mode;
+  in->uid = top.uid;
+  in->gid = top.gid;
   in->mtime_ns = top.mtime_ns;
   auto d = std::make_shared<OverlayDir>();
   d->ov = std::move(ov);
@@ -152,6 +154,8 @@ int32_t OverlayDir::copy_up_self() {
   InodePtr u = make_dir(top.mode);
   u->ino = top.ino;
   u->mtime_ns = top.mtime_ns;
+  u->uid = top.uid;
+  u->gid = top.gid;
   u->xattrs = top.xattrs;
   p->upper->entries[name] = u;
   upper = std::move(u);
@@ -235,10 +239,16 @@ int32_t OverlayDir::rename(const std::string& n, Inode& to, const std::string& t
   return 0;
 }
 
-int32_t OverlayDir::set_mode(uint32_t mode) {
+int32_t OverlayDir::set_attr(uint32_t mode, uint32_t uid, uint32_t gid, uint64_t mtime_ns) {
   if (int32_t r = copy_up_self()) return r;
-  upper->mode = mode;
-  if (InodePtr me = self.lock()) me->mode = mode;
+  InodePtr me = self.lock();
+  for (Inode* in : {upper.get(), me.get()}) {
+    if (!in) continue;
+    in->mode = mode;
+    in->uid = uid;
+    in->gid = gid;
+    in->mtime_ns = mtime_ns;
+  }
   return 0;
 }
 

@@ -119,13 +119,37 @@ ErrorOr<InodePtr> make_writable(const Location& at, bool with_data) {
   return at.inode;
 }
 
-int32_t set_mode(const Location& at, uint32_t mode) {
-  if (at.inode->type == InodeType::Dir && at.inode->ops) return at.inode->ops->set_mode(mode & 07777);
+// Change the attributes of the inode at `at` with `change`.
+static int32_t change_attrs(const Location& at, const std::function<void(Inode&)>& change) {
+  if (at.inode->type == InodeType::Dir && at.inode->ops) {
+    Inode attrs;
+    attrs.mode = at.inode->mode;
+    attrs.uid = at.inode->uid;
+    attrs.gid = at.inode->gid;
+    attrs.mtime_ns = at.inode->mtime_ns;
+    change(attrs);
+    return at.inode->ops->set_attr(attrs.mode, attrs.uid, attrs.gid, attrs.mtime_ns);
+  }
+  if (at.inode->generate || at.inode->synthetic_dir() || at.inode->store) return -LINUX_EPERM;
   auto w = make_writable(at, true);
   if (!w) return -w.code();
-  if ((*w)->generate || (*w)->synthetic_dir()) return -LINUX_EPERM;
-  (*w)->mode = mode & 07777;
+  change(**w);
   return 0;
+}
+
+int32_t set_mode(const Location& at, uint32_t mode) {
+  return change_attrs(at, [mode](Inode& in) { in.mode = mode & 07777; });
+}
+
+int32_t set_owner(const Location& at, uint32_t uid, uint32_t gid) {
+  return change_attrs(at, [uid, gid](Inode& in) {
+    if (uid != 0xFFFFFFFFu) in.uid = uid;
+    if (gid != 0xFFFFFFFFu) in.gid = gid;
+  });
+}
+
+int32_t set_mtime(const Location& at, uint64_t mtime_ns) {
+  return change_attrs(at, [mtime_ns](Inode& in) { in.mtime_ns = mtime_ns; });
 }
 
 static bool dir_empty(const Inode& dir, const Process& p) { return list(dir, p).empty(); }

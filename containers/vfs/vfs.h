@@ -60,8 +60,8 @@ struct DirOps {
   // Move `name` to `to_name` in `to`, a directory of the same file system
   // (EXDEV otherwise). An existing `to_name` is replaced.
   virtual int32_t rename(const std::string& name, Inode& to, const std::string& to_name) = 0;
-  // chmod(2) on this directory itself.
-  virtual int32_t set_mode(uint32_t mode) = 0;
+  // chmod, chown, utimensat on this directory itself: its new attributes.
+  virtual int32_t set_attr(uint32_t mode, uint32_t uid, uint32_t gid, uint64_t mtime_ns) = 0;
 };
 
 struct Inode {
@@ -139,8 +139,12 @@ ErrorOr<InodePtr> make_writable(const Location& at, bool with_data = true);
 // EISDIR, ENOTDIR, ENOTEMPTY, EINVAL (a directory into itself), EBUSY,
 // EXDEV (another file system, or an overlay's merged directory).
 int32_t rename(const Process& p, const Location& from, const Location& to);
-// chmod(2) on the inode at `at`.
+// chmod(2), chown(2) (-1: an id unchanged) and utimensat(2) on the inode
+// at `at`: an image's file or directory is copied up first. EPERM for
+// procfs's and cgroupfs's inodes.
 int32_t set_mode(const Location& at, uint32_t mode);
+int32_t set_owner(const Location& at, uint32_t uid, uint32_t gid);
+int32_t set_mtime(const Location& at, uint64_t mtime_ns);
 
 // The contents of a symbolic link (synthetic ones computed for `viewer`).
 std::string link_target(const Inode& inode, const Process& viewer);

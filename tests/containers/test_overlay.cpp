@@ -91,6 +91,20 @@ TEST_CASE("overlay: O_TRUNC copies up without the old bytes, chmod and truncate 
   check_layers_unchanged(img);
 }
 
+TEST_CASE("overlay: chown and utimensat copy up, of files and of directories") {
+  Kernel k;
+  Image img = fs_image();
+  Ran r = fsprobe(k, img,
+                  {"chown", "/dir", "7", "owner", "/dir", "owner", "/dir/sub", "touch", "/data/a", "chown", "/etc/motd",
+                   "9", "owner", "/etc/motd", "chown", "/proc/self/comm", "1"});
+  CHECK(r.out == "chown=0\nowner=7\nowner=0\ntouch=0\nchown=0\nowner=9\nchown=-1\n");
+  CHECK(upper_entry(r.c, {"dir"})->uid == 7);
+  CHECK_FALSE(upper_entry(r.c, {"dir", "sub"}));
+  CHECK(upper_entry(r.c, {"data", "a"})->data->size() == 1);  // copied with its bytes
+  CHECK(upper_entry(r.c, {"etc", "motd"})->uid == 9);
+  check_layers_unchanged(img);
+}
+
 TEST_CASE("overlay: deleting a lower file leaves a whiteout that ls does not show") {
   Kernel k;
   Image img = fs_image();

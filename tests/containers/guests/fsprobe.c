@@ -7,6 +7,7 @@
 //   ls DIR            print "ls=name,name,..." from getdents64 (without . and ..)
 //   rm PATH | mkdir PATH | rmdir PATH | mv FROM TO | link FROM TO | symlink TARGET PATH
 //   chmod PATH OCTAL | truncate PATH LEN | mode PATH (stat64's st_mode, octal)
+//   chown PATH UID (chown32, gid unchanged) | owner PATH (stat64's st_uid) | touch PATH (utimensat, now)
 //   ignore SIG (rt_sigaction SIG_IGN) | spin (loop for ever)
 // Built with gcc -m32 -static -nostdlib -ffreestanding (tests/containers/CMakeLists.txt).
 static long sc(long nr, long a, long b, long c, long d, long e) {
@@ -20,7 +21,8 @@ static long sc(long nr, long a, long b, long c, long d, long e) {
 
 enum { NR_read = 3, NR_write = 4, NR_open = 5, NR_close = 6, NR_link = 9, NR_unlink = 10, NR_chmod = 15,
        NR_rename = 38, NR_mkdir = 39, NR_rmdir = 40, NR_symlink = 83, NR_truncate = 92, NR_stat64 = 195,
-       NR_getdents64 = 220, NR_rt_sigaction = 174 };
+       NR_getdents64 = 220, NR_rt_sigaction = 174, NR_chown32 = 212,
+       NR_utimensat = 320 };
 enum { O_WRONLY = 1, O_CREAT = 0100, O_TRUNC = 01000, O_APPEND = 02000, O_DIRECTORY = 0200000 };
 
 static int slen(const char* s) { int n = 0; while (s[n]) n++; return n; }
@@ -96,7 +98,13 @@ int main(int argc, char** argv) {
     else if (seq(op, "symlink")) { show("symlink", SC2(NR_symlink, a, b)); two = 1; }
     else if (seq(op, "chmod")) { show("chmod", SC2(NR_chmod, a, num(b, 8))); two = 1; }
     else if (seq(op, "truncate")) { show("truncate", SC2(NR_truncate, a, num(b, 10))); two = 1; }
-    else if (seq(op, "mode")) {
+    else if (seq(op, "chown")) { show("chown", SC3(NR_chown32, a, num(b, 10), -1)); two = 1; }
+    else if (seq(op, "touch")) show("touch", sc(NR_utimensat, -100, (long)a, 0, 0, 0));
+    else if (seq(op, "owner")) {
+      unsigned int st[24];
+      long r = SC2(NR_stat64, a, st);
+      show("owner", r < 0 ? r : (long)st[6]);
+    } else if (seq(op, "mode")) {
       unsigned int st[24];
       long r = SC2(NR_stat64, a, st);
       if (r < 0) show("mode", r);
