@@ -262,6 +262,8 @@ ErrorOr<ContainerStats> Runtime::stats(const std::string& name) {
   s.memory_max = read_number(k_, *rc->c.cgroup, "memory.max");
   s.pids_current = int64_t(read_number(k_, *rc->c.cgroup, "pids.current"));
   s.upper_bytes = vfs::tree_bytes(*rc->c.rootfs.overlay->upper);
+  s.copy_ups = rc->c.rootfs.overlay->copy_ups;
+  s.whiteouts = rc->c.rootfs.overlay->whiteouts;
   return s;
 }
 

@@ -50,6 +50,8 @@ struct ContainerStats {
   uint64_t memory_max = 0;      // memory.max, bytes; 0: no limit
   int64_t pids_current = 0;     // pids.current
   uint64_t upper_bytes = 0;     // its own layer's bytes (docker ps --size)
+  uint64_t copy_ups = 0;        // files and directories its overlay copied up
+  uint64_t whiteouts = 0;       // whiteouts it made (deletions of image files)
 };
 
 // `docker images`: one image, with its layers.
