@@ -14,6 +14,7 @@
 #include "containers/container.h"
 #include "containers/image.h"
 #include "containers/kernel.h"
+#include "containers/linux_abi.h"
 #include "containers/runtime.h"
 
 #if __has_include("minios_paths.h")
@@ -143,7 +144,8 @@ int ctr_run(int argc, char** argv) {
   options.stdin_read = [](char* buf, size_t len) -> long { return long(::read(0, buf, len)); };
   auto c = runtime.run(image_ref, spec, options);
   if (!c) {
-    std::fprintf(stderr, "isolab ctr run: %s\n", c.error().message.c_str());
+    const char* what = c.code() == containers::linux_abi::LINUX_ENOEXEC ? "exec format error: " : "";
+    std::fprintf(stderr, "isolab ctr run: %s%s\n", what, c.error().message.c_str());
     return 2;
   }
   if ((*c)->state != containers::ContainerState::Exited) {

@@ -27,6 +27,8 @@ int list(const std::string& dir) {
     if (e.path().extension() == ".md" && e.path().filename().string() != "README.md") files.push_back(e.path());
   if (ec) return usage(dir + ": " + ec.message());
   std::sort(files.begin(), files.end());
+  int width = 0;
+  for (const auto& f : files) width = std::max(width, int(f.filename().string().size()));
   int rc = 0;
   for (const auto& f : files) {
     lessons::ParsedLesson p = lessons::load_lesson(f.string());
@@ -35,7 +37,7 @@ int list(const std::string& dir) {
       rc = 2;
       continue;
     }
-    std::printf("%-32s %s (%zu steps)\n", f.filename().string().c_str(), p.lesson->title.c_str(), p.lesson->steps.size());
+    std::printf("%-*s  %s (%zu steps)\n", width, f.filename().string().c_str(), p.lesson->title.c_str(), p.lesson->steps.size());
   }
   return rc;
 }
@@ -53,6 +55,8 @@ int lesson_main(const std::vector<std::string>& args) {
   std::string file, report;
   lessons::RunOptions options;
   options.verbose = verb == "run";
+  // lesson run asks its ```ask questions on the terminal (standard input).
+  if (verb == "run") options.answers = &std::cin;
   for (size_t i = 1; i < args.size(); i++) {
     if (args[i] == "--report") {
       if (i + 1 >= args.size()) return usage("--report needs a FILE.json");

@@ -10,6 +10,8 @@
 #include <memory>
 #include <unistd.h>
 
+#include "emulator/backend.h"
+#include "emulator/kvm_probe.h"
 #include "emulator/loader.h"
 #include "emulator/machine.h"
 #include "lab/console.h"
@@ -40,9 +42,14 @@ static int usage_error(const std::string& msg) {
 }
 
 int vm_run(const VmRunOptions& o) {
-  if (o.backend != "interp") {
-    if (o.backend == "kvm") return usage_error("--backend kvm is not part of this build yet (issue #8)");
+  emulator::BackendKind backend_kind;
+  if (!emulator::parse_backend(o.backend, backend_kind))
     return usage_error(fmt::format("--backend '{}': expected interp or kvm", o.backend));
+  // The KVM probe runs first: a host that cannot run the guest is refused
+  // before anything is loaded.
+  if (backend_kind == emulator::BackendKind::Kvm) {
+    emulator::KvmProbe probe = emulator::probe_kvm();
+    if (!probe.ok) return usage_error(probe.refusal);
   }
   if (!o.rom.empty() && (!o.image.empty() || !o.initrd.empty()))
     return usage_error("--rom starts the guest at the reset vector: give no --image or --initrd with it");
@@ -122,7 +129,10 @@ int vm_run(const VmRunOptions& o) {
     m.trace = &trace_log;
   }
 
-  emulator::MachineStop stop = m.run(timeout_ns);
+  std::string refusal;
+  std::unique_ptr<emulator::Backend> backend = emulator::make_backend(backend_kind, m, refusal);
+  if (!backend) return usage_error(refusal);
+  emulator::MachineStop stop = backend->run(timeout_ns);
   std::fflush(stdout);
   if (o.stats) {
     std::fprintf(stderr, "vm.insns %llu\nvm.guest_time_ns %llu\nvm.exits %llu\n",
@@ -138,6 +148,10 @@ int vm_run(const VmRunOptions& o) {
     case emulator::MachineStop::DebugExit: return int(m.exit_code() & 0xFF);
     case emulator::MachineStop::Halted: return 0;
     case emulator::MachineStop::TripleFault:
+      if (std::string failure = backend->failure(); !failure.empty()) {
+        std::fprintf(stderr, "isolab vm run: %s\n", failure.c_str());
+        return 1;
+      }
       std::fprintf(stderr, "isolab vm run: the guest triple-faulted at %04x:%08x\n", m.cpu.s.seg[cpu::CS].selector, m.cpu.s.eip);
       return 1;
     case emulator::MachineStop::Exited:  // stop_on_exit is never set here

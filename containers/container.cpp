@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "containers/linux_abi.h"
+#include "containers/ns/nsproxy.h"
 
 namespace isolab::containers {
 
@@ -54,7 +55,7 @@ Error exec_failure(const vfs::InodePtr& root, const std::string& path, const Err
   const vfs::Bytes* data = loc && loc->inode ? loc->inode->data.get() : nullptr;
   if (data && data->size() > 4 && std::equal(data->begin(), data->begin() + 4, "\x7f" "ELF") && (*data)[4] == 2)
     why += " (the kernel cannot execute that format: x86-64 code needs a 64-bit kernel, and containers share the host's)";
-  return make_error(LINUX_ENOEXEC, "exec format error: " + why);
+  return make_error(LINUX_ENOEXEC, why);
 }
 
 std::string find_program(const vfs::InodePtr& root, const std::string& cmd) {
@@ -91,6 +92,8 @@ ErrorOr<Container> start_container(Kernel& k, const Image& image, const Containe
   s.streams = spec.streams;
   s.new_pid_ns = true;
   s.new_uts_ns = true;
+  // runc's default namespaces: pid, mnt, uts, ipc, net, cgroup (user and time when asked).
+  s.ns_flags = ns::container_clone_flags(spec.user_ns, spec.time_ns);
   s.hostname = c.hostname;
   auto cg = make_container_cgroup(k, c.name, spec);
   if (!cg) return cg.error();

@@ -6,8 +6,9 @@
 // its init's. Each container runs in a cgroup of its own,
 // /sys/fs/cgroup/<name>, with the limits of `docker run --memory
 // --pids-limit --cpus --cpu-weight` written to its memory.max, pids.max,
-// cpu.max and cpu.weight. The Docker-like verbs over many containers are
-// runtime.h's.
+// cpu.max and cpu.weight. Its namespaces are runc's defaults: pid, mnt,
+// uts, ipc, net and cgroup, plus user and time when asked (ns/nsproxy.h).
+// The Docker-like verbs over many containers are runtime.h's.
 // Lesson: "a container is a process".
 #pragma once
 #include <cstdint>
@@ -32,6 +33,8 @@ struct ContainerSpec {
   double cpus = 0;          // --cpus: cpu.max "<cpus*100000> 100000"; 0: no limit
   uint32_t cpu_weight = 0;  // --cpu-weight: cpu.weight (1..10000); 0: the default
   std::string network = "bridge";  // --network none|bridge, recorded
+  bool user_ns = false;  // a user namespace: root inside is uid 100000 on the host (--userns)
+  bool time_ns = false;  // a time namespace of its own
 };
 
 struct Container {
@@ -47,8 +50,8 @@ struct Container {
 };
 
 // Start a container of `image` on `k`. Errors name the command: ENOENT
-// ("echox: not found in the image"), ENOEXEC ("exec format error" and the
-// loader's message); EEXIST when a running container has the name; the
+// ("echox: not found in the image"), ENOEXEC (the loader's message, see
+// exec_failure); EEXIST when a running container has the name; the
 // error of a cgroup file that cannot be written (ENOENT for cpu.weight
 // when the kernel has no cpu controller). The cgroup of an exited
 // container of the same name is replaced.
@@ -60,8 +63,8 @@ ErrorOr<Container> start_container(Kernel& k, const Image& image, const Containe
 std::string find_program(const vfs::InodePtr& root, const std::string& cmd);
 
 // The error of a program that could not be started from `path` in
-// `root`: for ENOEXEC, "exec format error" and what the loader found, and
-// for a 64-bit program that x86-64 code needs a 64-bit kernel.
+// `root`: for ENOEXEC (strerror: "exec format error") what the loader
+// found, and for a 64-bit program that x86-64 code needs a 64-bit kernel.
 Error exec_failure(const vfs::InodePtr& root, const std::string& path, const Error& e);
 
 // Run the kernel until container `c`'s init exits (or `max_insns` run);

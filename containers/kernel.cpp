@@ -7,6 +7,8 @@
 
 #include "containers/elf.h"
 #include "containers/linux_abi.h"
+#include "containers/ns/nsproxy.h"
+#include "containers/signal.h"
 #include "containers/syscalls/syscalls.h"
 #include "cpu/block_cache.h"
 #include "mmu/walker.h"
@@ -70,11 +72,9 @@ Kernel::Kernel(KernelConfig cfg)
   cpu.write_cr(4, cpu::CR4_PSE);
   cpu.write_cr(0, cpu.s.cr0 | cpu::CR0_PG | cpu::CR0_WP);
 
-  init_pid_ns = std::make_shared<PidNamespace>();
-  init_pid_ns->id = 0xEFFFFFFCu;  // Linux's PROC_PID_INIT_INO
-  init_uts_ns = std::make_shared<UtsNamespace>();
-  init_uts_ns->id = 0xEFFFFFFEu;  // PROC_UTS_INIT_INO
-  init_uts_ns->hostname = config.hostname;
+  host_ns = ns::host_namespaces(*this, config.hostname);
+  init_pid_ns = host_ns.pid;
+  init_uts_ns = host_ns.uts;
   cgroups.root->subtree_control = CGROUP_ALL_CONTROLLERS;
 }
 
@@ -100,7 +100,7 @@ void Kernel::record(trace::Kind kind, const Process* p, const char* what, uint32
   e.set_source(p && !p->container.empty() ? p->container.c_str() : "host");
   e.what = what;
   e.code = code;
-  if (p) e.detail[0] = uint32_t(p->host_pid());
+  if (p && !p->pids.empty()) e.detail[0] = uint32_t(p->host_pid());  // a new init has no PID yet
   trace->record(e);
 }
 
@@ -131,14 +131,6 @@ Process* Kernel::find(const PidNamespace& ns, int pid) const {
   return it == ns.tasks.end() ? nullptr : it->second;
 }
 
-std::shared_ptr<PidNamespace> Kernel::new_pid_ns(const std::shared_ptr<PidNamespace>& parent) {
-  auto ns = std::make_shared<PidNamespace>();
-  ns->parent = parent;
-  ns->level = parent->level + 1;
-  ns->id = next_ns_id_--;
-  return ns;
-}
-
 // Give `p` a PID in `ns` and in every namespace above it (alloc_pid()).
 int Kernel::alloc_pids(Process& p, const std::shared_ptr<PidNamespace>& ns) {
   p.ns.pid = ns;
@@ -158,13 +150,13 @@ ErrorOr<Process*> Kernel::spawn(const SpawnSpec& spec) {
   p->root = spec.root;
   p->cwd.stack = {{"", spec.root}};
   p->cwd.inode = spec.root;
-  p->ns.uts = init_uts_ns;
-  if (spec.new_uts_ns) {
-    p->ns.uts = std::make_shared<UtsNamespace>(*init_uts_ns);
-    p->ns.uts->id = next_ns_id_--;
-    if (!spec.hostname.empty()) p->ns.uts->hostname = spec.hostname;
+  Cgroup* cg = spec.cgroup ? spec.cgroup : cgroups.root;
+  if (spec.join) {
+    p->ns = spec.join->ns;  // docker exec: the container's namespaces, all of them
+  } else {
+    uint32_t ns_flags = spec.ns_flags | (spec.new_pid_ns ? LINUX_CLONE_NEWPID : 0) | (spec.new_uts_ns ? LINUX_CLONE_NEWUTS : 0);
+    ns::create_container_namespaces(*this, *p, host_ns, ns_flags, spec.root, cg, spec.hostname);
   }
-  if (spec.join) p->ns = spec.join->ns;
   auto walked = vfs::walk(*p, spec.path, true);
   if (!walked) return walked.error();
   const vfs::InodePtr& inode = walked->inode;
@@ -172,7 +164,6 @@ ErrorOr<Process*> Kernel::spawn(const SpawnSpec& spec) {
   if (inode->type != vfs::InodeType::File) return make_error(LINUX_EACCES, spec.path + ": not a regular file");
   auto prog = parse_elf(*inode->data);
   if (!prog) return make_error(LINUX_ENOEXEC, spec.path + ": " + prog.error().message);
-  Cgroup* cg = spec.cgroup ? spec.cgroup : cgroups.root;
   p->mm = std::make_unique<AddressSpace>(frames, config.ram_bytes);
   if (!p->mm->valid()) return make_error(LINUX_ENOMEM, "out of memory for a page directory");
   p->mm->memcg = memcg_counter(*cg);
@@ -189,7 +180,9 @@ ErrorOr<Process*> Kernel::spawn(const SpawnSpec& spec) {
   p->ctx = initial_context(prog->entry, *sp);
   p->exe = walked->path();
   p->argv = spec.argv;
-  p->comm = p->exe.substr(p->exe.rfind('/') + 1).substr(0, 15);
+  // comm is the name the program was run by, not where a symbolic link led
+  // (kbasename(bprm->filename)): busybox's applets show as themselves.
+  p->comm = spec.path.substr(spec.path.rfind('/') + 1).substr(0, 15);
   p->start_ns = now_ns();
   if (spec.streams) {
     for (int fd = 0; fd < 3; fd++) {
@@ -205,7 +198,7 @@ ErrorOr<Process*> Kernel::spawn(const SpawnSpec& spec) {
     over->pids.events_max++;
     return make_error(LINUX_EAGAIN, over->path() + ": pids.max reached");
   }
-  alloc_pids(*p, spec.join ? spec.join->ns.pid : spec.new_pid_ns ? new_pid_ns(init_pid_ns) : init_pid_ns);
+  alloc_pids(*p, p->ns.pid);
   cgroup_post_fork(*cg, *p);
   p->pgid = p->sid = p->pid();
   Process* raw = p.get();
@@ -215,6 +208,8 @@ ErrorOr<Process*> Kernel::spawn(const SpawnSpec& spec) {
 }
 
 ErrorOr<Process*> Kernel::fork_process(Process& parent, uint32_t flags) {
+  Namespaces child_ns;
+  if (int32_t err = ns::copy_namespaces(*this, parent, child_ns, flags)) return make_error(-err);
   if (int err = cgroup_can_fork(*this, parent)) return make_error(-err);
   auto child = std::make_unique<Process>();
   child->mm = parent.mm->fork();
@@ -223,12 +218,8 @@ ErrorOr<Process*> Kernel::fork_process(Process& parent, uint32_t flags) {
     return make_error(LINUX_ENOMEM);
   }
   if (&parent == loaded_ && parent.mm->take_tlb_flush()) cpu.flush_tlb();
-  child->ns = parent.ns;
-  if (flags & LINUX_CLONE_NEWUTS) {
-    child->ns.uts = std::make_shared<UtsNamespace>(*parent.ns.uts);
-    child->ns.uts->id = next_ns_id_--;
-  }
-  alloc_pids(*child, (flags & LINUX_CLONE_NEWPID) ? new_pid_ns(parent.ns.pid) : parent.ns.pid);
+  child->ns = std::move(child_ns);
+  alloc_pids(*child, child->ns.pid);
   if (parent.cgroup) cgroup_post_fork(*parent.cgroup, *child);
   // The parent is running: its live registers are the child's, except EAX.
   save_context(parent);
@@ -310,7 +301,7 @@ int32_t Kernel::exec(Process& p, const std::string& path, std::vector<std::strin
     if (sa.handler != LINUX_SIG_IGN) sa = SigAction{};
   p.exe = walked->path();
   p.argv = std::move(argv);
-  p.comm = p.exe.substr(p.exe.rfind('/') + 1).substr(0, 15);
+  p.comm = path.substr(path.rfind('/') + 1).substr(0, 15);  // the name it was run by, as spawn()
   loaded_ = nullptr;
   if (current_ == &p) switch_to(p);
   return 0;
@@ -332,6 +323,7 @@ void Kernel::exit_process(Process& p, int code, int signal) {
   // The init of a PID namespace takes every process of it down with it
   // (zap_pid_ns_processes()).
   if (ns.child_reaper == &p) {
+    ns.init_gone = true;  // nothing can enter any more: fork into it fails with ENOMEM
     std::vector<Process*> victims;
     for (auto& [pid, q] : ns.tasks)
       if (q != &p && q->state != ProcState::Zombie) victims.push_back(q);
@@ -346,8 +338,12 @@ void Kernel::exit_process(Process& p, int code, int signal) {
     if (reaper) reaper->children.push_back(c);
     else if (c->state == ProcState::Zombie) reap(c);
   }
-  // A parent that ignores SIGCHLD does not wait (SA_NOCLDWAIT semantics).
-  if (p.parent && p.parent->sigactions[LINUX_SIGCHLD].handler == LINUX_SIG_IGN) {
+  // A parent that ignores SIGCHLD, or asked SA_NOCLDWAIT, does not wait.
+  const SigAction* chld = p.parent ? &p.parent->sigactions[LINUX_SIGCHLD] : nullptr;
+  if (chld && p.exit_signal)
+    signals::send(*this, *p.parent, int(p.exit_signal), nullptr,
+                  SigInfo{signal ? signals::CLD_KILLED : signals::CLD_EXITED, p.host_pid(), p.uid, p.exit_code});
+  if (chld && (chld->handler == LINUX_SIG_IGN || (chld->flags & signals::SA_NOCLDWAIT))) {
     reap(&p);
     wake_blocked();
     return;
@@ -374,32 +370,8 @@ void Kernel::reap(Process* z) {
   procs_.erase(z->host_pid());
 }
 
-void Kernel::send_signal(Process& t, int sig, const Process* sender) {
-  if (t.state == ProcState::Zombie || sig <= 0 || sig > LINUX_NSIG) return;
-  uint32_t handler = t.sigactions[size_t(sig)].handler;
-  bool is_init = t.ns.pid->child_reaper == &t;
-  bool from_inside = sender && pid_ns_within(*sender->ns.pid, *t.ns.pid);
-  if (sig == LINUX_SIGKILL) {
-    // A namespace's init cannot be killed from inside it (pid_namespaces(7)).
-    if (is_init && from_inside) return;
-    exit_process(t, 0, LINUX_SIGKILL);
-    return;
-  }
-  if (handler == LINUX_SIG_IGN) return;
-  if (handler != LINUX_SIG_DFL) {
-    // Delivery through a signal frame arrives with sigreturn; until then
-    // the signal stays pending.
-    t.sigpending |= 1ull << (sig - 1);
-    return;
-  }
-  switch (sig) {
-    case LINUX_SIGCHLD: case LINUX_SIGCONT: case LINUX_SIGURG: case LINUX_SIGWINCH:
-    case LINUX_SIGSTOP: case LINUX_SIGTSTP: case LINUX_SIGTTIN: case LINUX_SIGTTOU:
-      return;  // ignored by default (stopping comes with job control)
-    default:
-      if (is_init && from_inside) return;  // init gets only the signals it handles
-      exit_process(t, 0, sig);
-  }
+void Kernel::send_signal(Process& t, int sig, const Process* sender, int32_t code) {
+  signals::send(*this, t, sig, sender, SigInfo{code, 0, 0, 0});
 }
 
 void Kernel::load_tls(const Process& p) {
@@ -450,6 +422,7 @@ RunResult Kernel::run(uint64_t max_insns, const std::function<bool()>& done) {
   const uint64_t start = cpu.s.insns;
   for (;;) {
     retired_.clear();
+    signals::fire_alarms(*this);
     if (done && done()) return RunResult::Done;
     uint64_t used = cpu.s.insns - start;
     if (used >= max_insns) return RunResult::Budget;
@@ -463,14 +436,23 @@ RunResult Kernel::run(uint64_t max_insns, const std::function<bool()>& done) {
         if (q->state == ProcState::Sleeping && (!sleeper || q->wake_ns < sleeper->wake_ns)) sleeper = q.get();
         blocked |= q->state == ProcState::Blocked;
       }
-      if (sleeper) {
-        idle_ns_ += sleeper->wake_ns - now_ns();
+      uint64_t alarm = signals::next_alarm_ns(*this);
+      if (sleeper || alarm) {
+        uint64_t wake = sleeper ? sleeper->wake_ns : alarm;
+        if (alarm && alarm < wake) wake = alarm;
+        idle_ns_ += wake > now_ns() ? wake - now_ns() : 0;
         continue;
       }
       return blocked ? RunResult::Deadlock : RunResult::Idle;
     }
     last_picked_ = p->host_pid();
     switch_to(*p);
+    // Signals sent while it waited are delivered on its way back to user mode.
+    if (!signals::deliver_pending(*this, *p)) {
+      if (current_ == p && p->state != ProcState::Zombie) save_context(*p);
+      current_ = nullptr;
+      continue;
+    }
     uint64_t before = cpu.s.insns;
     cpu::StopReason why = cpu.run(std::min(config.quantum, max_insns - used));
     // `p` may be gone (reaped at its exit); current_ is null then.
@@ -519,6 +501,10 @@ bool Kernel::on_software_interrupt(cpu::Cpu& c, uint8_t vector) {
   }
   c.s.reg[cpu::EAX] = uint32_t(r);
   if (p->mm->take_tlb_flush()) c.flush_tlb();
+  if (p->state == ProcState::Runnable && !signals::deliver_pending(*this, *p)) {
+    c.request_stop();
+    return true;
+  }
   if (p->state != ProcState::Runnable) c.request_stop();
   return true;
 }

@@ -57,6 +57,9 @@ struct SpawnSpec {
   std::shared_ptr<vfs::HostStreams> streams;  // fds 0, 1, 2
   bool new_pid_ns = true;  // be PID 1 of a new PID namespace
   bool new_uts_ns = true;  // have a UTS namespace of its own, named `hostname`
+  // More CLONE_NEW* namespaces of its own (ns::container_clone_flags():
+  // mnt, ipc, net, cgroup, and user and time when asked).
+  uint32_t ns_flags = 0;
   std::string hostname;
   Cgroup* cgroup = nullptr;  // the cgroup it starts in; null: the root
   // Join this process's namespaces instead (docker exec, as setns(2) into
@@ -108,9 +111,10 @@ class Kernel : public cpu::CpuHooks {
                std::vector<std::string> envp);
   // The process ends: exit(2) (signal = 0) or killed by `signal`.
   void exit_process(Process& p, int code, int signal = 0);
-  // Send `sig` to `target` from `sender` (null: the kernel). Default
-  // actions only: terminate, or ignore for SIGCHLD, SIGCONT, SIGURG, SIGWINCH.
-  void send_signal(Process& target, int sig, const Process* sender);
+  // Send `sig` to `target` from `sender` (null: the kernel) with siginfo's
+  // si_code `code` (SI_USER for kill). Delivery and default actions are
+  // containers/signal.h.
+  void send_signal(Process& target, int sig, const Process* sender, int32_t code = 0);
   // Something changed that a blocked system call may be waiting for.
   void wake_blocked() { generation_++; }
   // Write a TLS descriptor (set_thread_area) into the live GDT.
@@ -137,8 +141,9 @@ class Kernel : public cpu::CpuHooks {
   LayerStore layers;        // image layers, each stored once (layer.h)
   trace::Trace* trace = nullptr;  // where events go, if anywhere
   KernelStats stats;
-  std::shared_ptr<PidNamespace> init_pid_ns;
-  std::shared_ptr<UtsNamespace> init_uts_ns;
+  Namespaces host_ns;  // the host's initial namespaces (ns/nsproxy.h)
+  std::shared_ptr<PidNamespace> init_pid_ns;  // host_ns.pid
+  std::shared_ptr<UtsNamespace> init_uts_ns;  // host_ns.uts
 
  private:
   Process* pick_next();
@@ -146,7 +151,6 @@ class Kernel : public cpu::CpuHooks {
   void save_context(Process& p);
   void retire(std::unique_ptr<AddressSpace> mm);
   int alloc_pids(Process& p, const std::shared_ptr<PidNamespace>& ns);
-  std::shared_ptr<PidNamespace> new_pid_ns(const std::shared_ptr<PidNamespace>& parent);
 
   std::map<int, std::unique_ptr<Process>> procs_;  // by host PID
   Process* current_ = nullptr;  // the process whose system call or fault is being handled

@@ -38,6 +38,7 @@ char Process::state_letter() const {
     case ProcState::Blocked:
     case ProcState::Sleeping: return 'S';
     case ProcState::Zombie: return 'Z';
+    case ProcState::Stopped: return 'T';
   }
   return '?';
 }

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "containers/mm.h"
+#include "containers/ns/namespaces.h"
 #include "containers/vfs/vfs.h"
 #include "cpu/state.h"
 
@@ -26,30 +27,6 @@ namespace isolab::containers {
 
 struct Process;
 struct Cgroup;
-
-// A PID namespace (pid_namespaces(7)). `level` 0 is the host's.
-struct PidNamespace {
-  std::shared_ptr<PidNamespace> parent;
-  int level = 0;
-  uint32_t id = 0;       // its inode number, as /proc/<pid>/ns/pid shows it
-  int last_pid = 0;      // the last number handed out (alloc_pid counts up)
-  Process* child_reaper = nullptr;  // PID 1 of this namespace, once it exists
-  std::map<int, Process*> tasks;    // by PID in this namespace
-};
-
-// A UTS namespace (uts_namespaces(7)): the host name and domain name.
-struct UtsNamespace {
-  uint32_t id = 0;
-  std::string hostname = "isolab";
-  std::string domainname = "(none)";
-};
-
-// The namespaces a process is in (Linux's struct nsproxy). The next session
-// adds mnt, ipc, net, user, cgroup and time here.
-struct Namespaces {
-  std::shared_ptr<UtsNamespace> uts;
-  std::shared_ptr<PidNamespace> pid;  // the process's own PID namespace
-};
 
 // The user-visible CPU state saved while another process runs.
 struct Context {
@@ -60,11 +37,20 @@ struct Context {
   cpu::SegmentCache seg[6];
 };
 
-// rt_sigaction(2) as recorded (delivery with signal frames comes later).
+// rt_sigaction(2): what a signal does (signal.h has the delivery).
 struct SigAction {
   uint32_t handler = 0;  // SIG_DFL, SIG_IGN or a user address
-  uint32_t flags = 0, restorer = 0;
-  uint64_t mask = 0;
+  uint32_t flags = 0, restorer = 0;  // SA_* flags; SA_RESTORER's return trampoline
+  uint64_t mask = 0;     // blocked while the handler runs
+};
+
+// What the sender of a pending signal said (siginfo_t's fields for kill,
+// tkill and SIGCHLD). One per signal: standard signals do not queue.
+struct SigInfo {
+  int32_t code = 0;        // si_code: SI_USER 0, SI_KERNEL 0x80, SI_TKILL -6, CLD_EXITED 1...
+  int sender_host_pid = 0;  // si_pid, translated for the receiver when delivered
+  uint32_t sender_uid = 0;  // si_uid (a kernel uid)
+  int32_t status = 0;       // SIGCHLD: exit code or signal
 };
 
 enum class ProcState : uint8_t {
@@ -72,6 +58,7 @@ enum class ProcState : uint8_t {
   Blocked,   // S: a system call will be retried when something changes
   Sleeping,  // S: nanosleep until wake_ns
   Zombie,    // Z: exited, waiting for its parent's wait4
+  Stopped,   // T: stopped by SIGSTOP, SIGTSTP, SIGTTIN or SIGTTOU until SIGCONT
 };
 
 struct Process {
@@ -108,8 +95,15 @@ struct Process {
 
   Namespaces ns;
   std::array<SigAction, 65> sigactions{};
-  uint64_t sigmask = 0;
-  uint64_t sigpending = 0;
+  std::array<SigInfo, 65> siginfo{};
+  uint64_t sigmask = 0;      // blocked signals, bit sig-1
+  uint64_t sigpending = 0;   // sent, not yet delivered
+  uint64_t saved_sigmask = 0;  // sigsuspend's mask to restore after the handler
+  bool restore_sigmask = false;
+  ProcState stopped_from = ProcState::Runnable;  // Stopped: the state SIGCONT returns to
+  int stop_unreported = 0;  // the signal that stopped it, until wait4(WUNTRACED) reports it
+  uint64_t alarm_ns = 0;     // alarm(2): when SIGALRM is due (0: none)
+  uint32_t sleep_rem_va = 0;  // nanosleep's `rem`, written when a signal interrupts it
 
   // Accounting for /proc: instructions run and when it started.
   uint64_t user_insns = 0;

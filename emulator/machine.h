@@ -186,6 +186,9 @@ class Machine : public cpu::Bus, public cpu::CpuHooks, public cpu::InterruptSour
   uint8_t acknowledge() override { return router.acknowledge(); }
 
  private:
+  // The KVM backend (kvm.h) runs this machine's guest on hardware: it uses
+  // the device clock, the exit recording and the run flags below.
+  friend class KvmBackend;
   // Count a VM exit and, with a trace attached, record it. `started` is
   // exit_started() taken when the VMM began handling it.
   void vm_exit(ExitReason r, uint32_t d0 = 0, uint32_t d1 = 0, uint32_t d2 = 0, uint32_t d3 = 0, uint64_t started = 0);

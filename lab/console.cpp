@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <ostream>
 #include <sstream>
 
@@ -131,7 +132,7 @@ std::string rest_after_words(const std::string& line, size_t n) {
 
 // Verbs of DESIGN.md section 7 that this build does not have yet.
 const char* const kNotYet[] = {"vm migrate", "vm step", "vm break", "ctr exec", "ctr stop", "ctr kill", "ctr rm",
-                               "ctr stats", "ctr images", "ctr commit", "host cgroups", "host bug"};
+                               "ctr stats", "ctr images", "ctr commit", "host bug"};
 
 struct Simple {
   const char* words;
@@ -184,13 +185,15 @@ ParsedCommand parse_vm(const std::vector<std::string>& w, const std::string& lin
           c.vm.weight = uint32_t(n);
         } else if (a == "--image") {
           c.vm.image = val;
+        } else if (a == "--cmdline") {
+          c.vm.cmdline = unescape(val);
         } else if (a == "--paging") {
           bool found = false;
           for (size_t k = 0; k < emulator::kPagingModeNames.size(); k++)
             if (val == emulator::kPagingModeNames[k]) c.vm.paging = emulator::PagingMode(k), found = true;
           if (!found) return fail("vm create: --paging '" + val + "': expected shadow, nested or direct");
         } else {
-          return fail("vm create: unknown option '" + a + "' (options: --mem, --weight, --image, --paging)");
+          return fail("vm create: unknown option '" + a + "' (options: --mem, --weight, --image, --paging, --cmdline)");
         }
       } else if (c.vm.name.empty()) {
         c.vm.name = a;
@@ -246,12 +249,36 @@ ParsedCommand parse_ctr(const std::vector<std::string>& w) {
   size_t i = 2;
   for (; i < w.size() && w[i].rfind("--", 0) == 0 && w[i] != "--"; i += 2) {
     if (i + 1 >= w.size()) return fail("ctr run: " + w[i] + " needs a value");
-    if (w[i] == "--name") c.name = w[i + 1];
-    else if (w[i] == "--hostname") c.hostname = w[i + 1];
-    else return fail("ctr run: unknown option '" + w[i] + "' (options: --name, --hostname)");
+    const std::string& val = w[i + 1];
+    if (w[i] == "--name") c.name = val;
+    else if (w[i] == "--hostname") c.hostname = val;
+    else if (w[i] == "--input") c.input = unescape(val);
+    else if (w[i] == "--cpu-weight") {
+      char* end = nullptr;
+      long n = std::strtol(val.c_str(), &end, 10);
+      if (val.empty() || *end || n < 1 || n > 10000) return fail("ctr run: --cpu-weight '" + val + "': expected a number from 1 to 10000");
+      c.cgroup_writes.push_back({"cpu.weight", std::to_string(n)});
+    } else if (w[i] == "--cpus") {
+      // Docker's --cpus: a quota of X periods of 100 ms each period.
+      char* end = nullptr;
+      double x = std::strtod(val.c_str(), &end);
+      if (val.empty() || *end || !(x >= 0.01) || x > 1024) return fail("ctr run: --cpus '" + val + "': expected a number of CPUs such as 0.5");
+      c.cgroup_writes.push_back({"cpu.max", std::to_string(uint64_t(x * 100000 + 0.5)) + " 100000"});
+    }
+    else if (w[i] == "--memory") {
+      if (!parse_size(val, c.memory_max) || c.memory_max < 4096)
+        return fail("ctr run: --memory '" + val + "': expected a size such as 8M");
+    } else if (w[i] == "--pids-limit") {
+      char* end = nullptr;
+      long n = std::strtol(val.c_str(), &end, 10);
+      if (val.empty() || *end || n < 1 || n > 1000000) return fail("ctr run: --pids-limit '" + val + "': expected a number from 1");
+      c.pids_max = n;
+    } else {
+      return fail("ctr run: unknown option '" + w[i] + "' (options: --name, --hostname, --memory, --pids-limit, --cpu-weight, --cpus, --input)");
+    }
   }
   if (i < w.size() && w[i] == "--") i++;
-  if (i >= w.size()) return fail("ctr run: missing IMAGE (ctr run [--name N] [--hostname H] IMAGE [CMD...])");
+  if (i >= w.size()) return fail("ctr run: missing IMAGE (ctr run [--name N] [--hostname H] [--memory SIZE] [--pids-limit N] [--cpu-weight N] [--cpus X] [--input TEXT] IMAGE [CMD...])");
   if (!c.name.empty() && !valid_name(c.name)) return fail("ctr run: '" + c.name + "' is not a name");
   c.image = w[i++];
   for (; i < w.size(); i++) c.cmd.push_back(unescape(w[i]));
@@ -273,9 +300,9 @@ ParsedCommand parse_command(const std::string& line) {
   if (w[0] == "ctr") return parse_ctr(w);
   if (w[0] == "host") {
     Command c;
-    c.verb = Verb::HostPs;
-    if (w.size() == 2 && w[1] == "ps") return {c, ""};
-    return fail("host: expected `host ps`");
+    c.verb = w.size() >= 2 && w[1] == "cgroups" ? Verb::HostCgroups : Verb::HostPs;
+    if (w.size() == 2 && (w[1] == "ps" || w[1] == "cgroups")) return {c, ""};
+    return fail("host: expected `host ps` or `host cgroups`");
   }
   if (w[0] == "expect") return parse_expression_command(Verb::Expect, rest_after_words(line, 1), "expect");
   if (w[0] == "show") return parse_expression_command(Verb::Show, rest_after_words(line, 1), "show");
@@ -371,7 +398,16 @@ Outcome run_ctr(Lab& lab, const Command& c, std::ostream& out) {
     spec.name = c.name;
     spec.hostname = c.hostname;
     spec.cmd = c.cmd;
-    if (auto problem = lab.run_container(c.image, spec)) return bad("ctr run: " + *problem);
+    spec.memory_max = c.memory_max;
+    spec.pids_max = c.pids_max;
+    CtrOptions options;
+    options.input = c.input;
+    options.cgroup_writes = c.cgroup_writes;
+    if (auto problem = lab.run_container(c.image, spec, options)) return bad("ctr run: " + *problem);
+    // The kernel refused the program: the container exists, failed, and
+    // says why, as `docker run` prints the runtime's error.
+    const LabContainer* lc = lab.containers().back().get();
+    if (lc->failed) out << "ctr run " << lc->c.name << ": " << lc->error << "\n";
     return {};
   }
   if (c.verb == Verb::CtrLogs) {
@@ -387,7 +423,8 @@ Outcome run_ctr(Lab& lab, const Command& c, std::ostream& out) {
   for (const auto& lc : lab.containers()) {
     std::string cmd;
     for (const auto& a : lc->cmd) cmd += (cmd.empty() ? "" : " ") + a;
-    std::string state = lc->c.exited ? "exited(" + std::to_string(lc->c.exit_code) + ")" : "running";
+    std::string state = lc->failed ? "failed(" + std::to_string(lc->c.exit_code) + ")"
+                        : lc->c.exited ? "exited(" + std::to_string(lc->c.exit_code) + ")" : "running";
     std::snprintf(line, sizeof line, "%-16s %-12s %-8s %-6d %s\n", lc->c.name.c_str(), lc->image.c_str(), state.c_str(),
                   lc->c.init_host_pid, cmd.c_str());
     out << line;
@@ -409,10 +446,49 @@ Outcome run_host_ps(Lab& lab, std::ostream& out) {
   }
   for (const auto& lc : lab.containers()) {
     std::string detail = "host pid " + std::to_string(lc->c.init_host_pid) + ", image " + lc->image;
-    std::snprintf(line, sizeof line, "%-4s %-16s %-10s %s\n", "ctr", lc->c.name.c_str(), lc->c.exited ? "exited" : "running",
-                  detail.c_str());
+    std::snprintf(line, sizeof line, "%-4s %-16s %-10s %s\n", "ctr", lc->c.name.c_str(),
+                  lc->failed ? "failed" : lc->c.exited ? "exited" : "running", detail.c_str());
     out << line;
   }
+  // The container kernel's process table as the host sees it: every
+  // container's processes are host processes, each with a host PID and a
+  // PID inside its container's namespace.
+  if (lab.kernel.processes().empty()) return {};
+  std::snprintf(line, sizeof line, "\n%-8s %-16s %-8s %-5s %s\n", "HOST-PID", "CONTAINER", "CTR-PID", "STATE", "COMMAND");
+  out << line;
+  for (const auto& [pid, p] : lab.kernel.processes()) {
+    std::string cmd;
+    for (const auto& a : p->argv) cmd += (cmd.empty() ? "" : " ") + a;
+    if (cmd.empty()) cmd = p->comm;
+    std::snprintf(line, sizeof line, "%-8d %-16s %-8d %-5c %s\n", p->host_pid(),
+                  p->container.empty() ? "-" : p->container.c_str(), p->pid(), p->state_letter(), cmd.c_str());
+    out << line;
+  }
+  return {};
+}
+
+// One line per cgroup, depth first, children by name: the tree under
+// /sys/fs/cgroup with what each cgroup uses and may use.
+void print_cgroup(Lab& lab, containers::Cgroup& cg, std::ostream& out) {
+  auto file = [&](const char* name) {
+    auto text = containers::cgroup_read(lab.kernel, cg, name);
+    return text ? containers::cgroup_trim(*text) : std::string("-");
+  };
+  char line[256];
+  std::snprintf(line, sizeof line, "%-24s %5zu %12s %9s %14s %11s\n", cg.path().c_str(), cg.procs.size(),
+                file("pids.current").c_str(), file("pids.max").c_str(), file("memory.current").c_str(),
+                file("memory.max").c_str());
+  out << line;
+  for (auto& [name, child] : cg.children)
+    if (!child->removed) print_cgroup(lab, *child, out);
+}
+
+Outcome run_host_cgroups(Lab& lab, std::ostream& out) {
+  char line[256];
+  std::snprintf(line, sizeof line, "%-24s %5s %12s %9s %14s %11s\n", "CGROUP", "PROCS", "PIDS.CURRENT", "PIDS.MAX",
+                "MEMORY.CURRENT", "MEMORY.MAX");
+  out << line;
+  print_cgroup(lab, *lab.kernel.cgroups.root, out);
   return {};
 }
 
@@ -427,6 +503,7 @@ Outcome run_command(Lab& lab, const Command& c, std::ostream& out) {
       return run_vm(lab, c);
     case Verb::CtrRun: case Verb::CtrPs: case Verb::CtrLogs: return run_ctr(lab, c, out);
     case Verb::HostPs: return run_host_ps(lab, out);
+    case Verb::HostCgroups: return run_host_cgroups(lab, out);
     case Verb::Wait: {
       for (uint64_t t = 0; t < c.duration_ns; t += kRoundNs)
         if (!lab.run_round()) {

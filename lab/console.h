@@ -4,12 +4,22 @@
 // line; words are separated by spaces and may be "quoted".
 //
 //   vm create NAME [--mem SIZE] [--weight N] [--image minios|FILE] [--paging shadow|nested|direct]
+//             [--cmdline TEXT]         TEXT added to the kernel command line (miniOS: "bug=1")
 //   vm start|pause|stop|kill NAME      stop: powered off (halted); kill: ended at once (exited, code 137)
 //   vm type NAME TEXT                  TEXT (the rest of the line, "quoted" or not) with \n \t \\ \xHH escapes
 //   vm snapshot NAME DIR   vm restore NAME DIR   vm clone NAME NEW
-//   ctr run [--name N] [--hostname H] IMAGE [CMD...]    started in the background, as `docker run -d`
+//   ctr run [--name N] [--hostname H] [--memory SIZE] [--pids-limit N] [--cpu-weight N] [--cpus X]
+//           [--input TEXT] IMAGE [CMD...]
+//                                      started in the background, as `docker run -d`; --memory,
+//                                      --pids-limit, --cpu-weight and --cpus write its cgroup's
+//                                      memory.max, pids.max, cpu.weight and cpu.max ("X*100000 100000");
+//                                      --input is its stdin (escapes as vm type), then end of file
 //   ctr ps   ctr logs NAME
-//   host ps                            every VM and container, one a line
+//   host ps                            every VM and container, one a line, then every process
+//                                      of the container kernel with its host PID and its PID
+//                                      inside its container
+//   host cgroups                       the cgroup tree with each cgroup's processes, pids.current,
+//                                      pids.max, memory.current and memory.max
 //   wait DUR                           let the lab run for DUR of simulated time (e.g. 500ms, 2s)
 //   wait until EXPR [--timeout DUR]    run until EXPR holds; an error (a failed check) at the timeout (default 10s)
 //   expect EXPR                        a check: EXPR must hold now
@@ -37,7 +47,7 @@ enum class Verb {
   Nothing,  // a blank or comment line
   VmCreate, VmStart, VmPause, VmStop, VmKill, VmType, VmSnapshot, VmRestore, VmClone,
   CtrRun, CtrPs, CtrLogs,
-  HostPs,
+  HostPs, HostCgroups,
   Wait, WaitUntil, Expect, Show,
 };
 
@@ -48,6 +58,10 @@ struct Command {
   VmSpec vm;          // vm create
   std::string image;  // ctr run
   std::string hostname;
+  uint64_t memory_max = 0;  // ctr run --memory (0: no limit)
+  int64_t pids_max = -1;    // ctr run --pids-limit (-1: no limit)
+  std::string input;        // ctr run --input, escapes resolved
+  std::vector<std::pair<std::string, std::string>> cgroup_writes;  // ctr run --cpu-weight, --cpus
   std::vector<std::string> cmd;
   std::string expr_text;               // wait until, expect, show
   std::shared_ptr<const Expr> expr;

@@ -346,6 +346,13 @@ class Evaluator {
           return std::nullopt;
         return Value::truth(l->string.find(r->string) != std::string::npos);
       case Expr::Op::Add:
+        // Joining text: "" + vm.a.mem / 1024 is the number as the guest
+        // prints it, for `vm.a.console contains " " + vm.a.mem / 1024`.
+        if (l->kind == Value::Kind::String || r->kind == Value::Kind::String) {
+          auto text = [](const Value& v) { return v.kind == Value::Kind::String ? v.string : format_value(v); };
+          return Value::of(text(*l) + text(*r));
+        }
+        [[fallthrough]];
       case Expr::Op::Sub:
       case Expr::Op::Mul:
       case Expr::Op::Div: {

@@ -1,8 +1,10 @@
 // Expressions of the lab console and of lessons' checks (DESIGN.md section
 // 7): probes and literals compared with == != < <= > >=, joined with && and
 // ||, grouped with parentheses. Also + - * / on numbers (for ratios such as
-// `vm.a.insns > 2 * vm.b.insns`) and `contains` on strings
-// (`vm.a.console contains "$ "`).
+// `vm.a.insns > 2 * vm.b.insns`), `contains` on strings
+// (`vm.a.console contains "$ "`) and + with a string on either side, which
+// joins text, a number written as format_value writes it
+// (`vm.a.console contains "" + vm.a.mem / 1024`).
 //
 // An expression is parsed once into a tree (Expr) and evaluated against a
 // probe reader as often as the caller likes: `wait until` evaluates the same

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "containers/image.h"
+#include "containers/linux_abi.h"
 #include "emulator/loader.h"
 #if __has_include("minios_paths.h")
 #include "minios_paths.h"
@@ -16,7 +17,14 @@ Lab::Lab() = default;
 void Lab::hook(emulator::Vm& vm) {
   emulator::Vm* v = &vm;
   VmExtra* x = extras_[vm.name].get();
-  v->machine->on_console = [v](uint8_t b) { v->console += char(b); };
+  v->machine->on_console = [v, x](uint8_t b) {
+    v->console += char(b);
+    // The first shell prompt ends the boot (lab.h, VmExtra).
+    if (x->boot_insns == 0 && b == ' ' && v->console.size() >= 2 && v->console[v->console.size() - 2] == '$') {
+      x->boot_insns = v->machine->cpu.s.insns;
+      x->boot_ns = v->machine->now_ns();
+    }
+  };
   // Typed text goes in a line at a time, each when the guest is idle
   // waiting for it, as a person types after the prompt.
   v->machine->on_idle = [v, x]() {
@@ -45,7 +53,9 @@ std::optional<std::string> Lab::create_vm(const VmSpec& spec) {
   try {
     std::vector<emulator::Module> mods;
     if (!initrd.empty()) mods.push_back({emulator::read_file(initrd), initrd});
-    emulator::load_multiboot(m->cpu, emulator::read_file(kernel_file), kernel_file, mods);
+    // The command line starts with the kernel's path, as GRUB and QEMU's -kernel pass it.
+    std::string cmdline = spec.cmdline.empty() ? kernel_file : kernel_file + " " + spec.cmdline;
+    emulator::load_multiboot(m->cpu, emulator::read_file(kernel_file), cmdline, mods);
   } catch (const emulator::LoadError& e) {
     return std::string(e.what());
   }
@@ -68,28 +78,115 @@ void Lab::replace_machine(emulator::Vm& vm, std::unique_ptr<emulator::Machine> m
   hook(vm);
 }
 
-std::optional<std::string> Lab::run_container(const std::string& image_name, containers::ContainerSpec spec) {
-  containers::ErrorOr<containers::Image> image = containers::make_error(2, "unknown image '" + image_name + "' (known: minios)");
+namespace {
+
+// The image called `name`, as containers/image.h builds it.
+containers::ErrorOr<containers::Image> find_image(const std::string& name) {
 #ifdef ISOLAB_MINIOS_BIN_DIR
-  if (image_name == "minios") image = containers::image_from_bin_dir("minios", ISOLAB_MINIOS_BIN_DIR);
+  if (name == "minios") {
+    auto image = containers::image_from_bin_dir("minios", ISOLAB_MINIOS_BIN_DIR);
+    if (!image) return image;
+    // The kernel file a VM of the image boots, so that a lesson can try to
+    // run it in a container too (lesson 11: it is not a Linux program).
+    std::string kernel = emulator::minios_kernel_path();
+    if (!kernel.empty()) {
+      try {
+        auto bytes = std::make_shared<containers::vfs::Bytes>(emulator::read_file(kernel));
+        auto boot = containers::vfs::make_dir(0755);
+        boot->entries["minios.elf"] = containers::vfs::make_file(std::move(bytes), 0755);
+        auto root = containers::vfs::make_dir(0755);
+        root->entries["boot"] = boot;
+        image->layers.push_back(containers::make_layer(std::move(root), "COPY minios.elf /boot"));
+      } catch (const emulator::LoadError&) {
+        // No kernel file: the image is the programs alone.
+      }
+    }
+    return image;
+  }
 #endif
+  if (name == "busybox") return containers::image_busybox(containers::busybox_cache_dir());
+#ifdef ISOLAB_AMD64_IMAGE_DIR
+  // An image for another platform: /bin/hello is an x86-64 program (lessons/programs/).
+  if (name == "hello-amd64") return containers::image_from_bin_dir("hello-amd64", ISOLAB_AMD64_IMAGE_DIR);
+#endif
+  return containers::make_error(2, "unknown image '" + name + "' (images: minios, busybox, hello-amd64)");
+}
+
+// How `docker run` reports the errno of a failed exec: strerror's words.
+std::string errno_words(int code) {
+  switch (code) {
+    case containers::linux_abi::LINUX_ENOEXEC: return "exec format error";
+    case containers::linux_abi::LINUX_EACCES: return "permission denied";
+    case containers::linux_abi::LINUX_ENOENT: return "no such file or directory";
+    case containers::linux_abi::LINUX_E2BIG: return "argument list too long";
+    case containers::linux_abi::LINUX_ENOMEM: return "cannot allocate memory";
+    default: return "error " + std::to_string(code);
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> Lab::run_container(const std::string& image_name, containers::ContainerSpec spec,
+                                              const CtrOptions& options) {
+  auto image = find_image(image_name);
   if (!image) return image.error().message;
   std::string name = spec.name.empty() ? image->name : spec.name;
   if (find_container(name)) return "a container named '" + name + "' exists already";
   spec.name = name;
+  for (const auto& [file, text] : options.cgroup_writes) {
+    containers::Cgroup parent, child;  // a cgroup whose parent enables every controller
+    parent.subtree_control = containers::CGROUP_ALL_CONTROLLERS;
+    child.parent = &parent;
+    if (!containers::cgroup_file(child, file))
+      return "this kernel's cgroups have no " + file + " file (its controller is not part of this build)";
+  }
   auto lc = std::make_unique<LabContainer>();
   LabContainer* raw = lc.get();
+  lc->input = options.input;
+  containers::Kernel* k = &kernel;
   auto streams = std::make_shared<containers::vfs::HostStreams>();
-  streams->write = [raw](int, const char* data, size_t len) { raw->logs.append(data, len); };
-  streams->read = [](char*, size_t) -> long { return 0; };  // stdin is empty, as with `docker run -d`
+  streams->write = [raw, k](int, const char* data, size_t len) {
+    if (!raw->started_output && len > 0) {
+      raw->started_output = true;
+      raw->start_insns = k->cpu.s.insns - raw->run_insns;
+      raw->start_ns = k->now_ns() - raw->run_ns;
+    }
+    raw->logs.append(data, len);
+  };
+  // stdin: what --input gave, then end of file (empty: at once, as with `docker run -d`).
+  streams->read = [raw](char* buf, size_t len) -> long {
+    size_t n = std::min(len, raw->input.size());
+    std::copy_n(raw->input.data(), n, buf);
+    raw->input.erase(0, n);
+    return long(n);
+  };
   streams->tty = false;
   spec.streams = streams;
-  auto c = containers::start_container(kernel, *image, spec);
-  if (!c) return c.error().message;
-  lc->c = *c;
   lc->image = image_name;
   lc->cmd = spec.cmd.empty() ? std::vector<std::string>{"sh"} : spec.cmd;
+  lc->run_insns = kernel.cpu.s.insns;
+  lc->run_ns = kernel.now_ns();
+  auto c = containers::start_container(kernel, *image, spec);
+  if (!c) {
+    // A command missing from the image is a mistake in the command line;
+    // a program the kernel will not execute is what the container does.
+    if (c.code() == containers::linux_abi::LINUX_ENOENT || c.code() == containers::linux_abi::LINUX_EEXIST)
+      return c.error().message;
+    lc->failed = true;
+    lc->error = errno_words(c.code()) + ": " + c.error().message;
+    lc->c.name = name;
+    lc->c.exited = true;
+    lc->c.exit_code = 126;  // Docker's "cannot invoke the command"
+    lc->c.cgroup = containers::cgroup_find(kernel, "/" + name);
+  } else {
+    lc->c = *c;
+  }
   containers_.push_back(std::move(lc));
+  // Nothing of the container has run yet (the kernel runs in rounds).
+  if (!raw->failed)
+    for (const auto& [file, text] : options.cgroup_writes)
+      if (int err = containers::cgroup_write(kernel, *raw->c.cgroup, file, text))
+        return file + ": writing '" + text + "' failed: " + errno_words(-err);
   return std::nullopt;
 }
 
@@ -134,7 +231,7 @@ size_t Lab::vms_running() const {
 
 size_t Lab::containers_running() const {
   size_t n = 0;
-  for (const auto& c : containers_) n += !c->c.exited;
+  for (const auto& c : containers_) n += !c->c.exited;  // a failed one never ran
   return n;
 }
 

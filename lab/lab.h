@@ -30,6 +30,11 @@ constexpr uint64_t kRoundNs = 100000;
 struct VmExtra {
   std::string image;           // "minios" or the kernel file
   std::string pending_input;   // typed with `vm type`, fed a line at a time
+  // The boot, as lesson 9 measures it: the guest's retired instructions and
+  // its simulated time at the moment its console first ended with the shell
+  // prompt "$ " (0 until then). Counted from the VM's first instruction, so
+  // the time a VM spent created or paused before `vm start` is not in it.
+  uint64_t boot_insns = 0, boot_ns = 0;
 };
 
 // A container the lab started, with what it wrote.
@@ -38,6 +43,21 @@ struct LabContainer {
   std::string image;
   std::vector<std::string> cmd;
   std::string logs;  // stdout and stderr, interleaved as written
+  std::string input;  // what its stdin still holds (`ctr run --input`); then end of file
+  // The kernel refused to start its program (`ctr run` of a file the shared
+  // kernel cannot execute): state "failed", with the kernel's errno as words
+  // ("exec format error: ...") and Docker's exit code (126, or 127 when the
+  // program is not found). Nothing of it runs.
+  bool failed = false;
+  std::string error;
+  // The start, as lesson 9 measures it: instructions the container kernel's
+  // CPU retired, and the kernel's simulated time that passed, from `ctr run`
+  // to the container's first byte of output (0 until it writes). The kernel's
+  // CPU is shared by every container, so this counts whatever else ran
+  // meanwhile too: start one container alone to measure its start.
+  uint64_t run_insns = 0, run_ns = 0;
+  uint64_t start_insns = 0, start_ns = 0;
+  bool started_output = false;
 };
 
 struct VmSpec {
@@ -46,6 +66,17 @@ struct VmSpec {
   uint32_t weight = 1;
   std::string image = "minios";  // or a multiboot kernel file
   emulator::PagingMode paging = emulator::PagingMode::Shadow;
+  std::string cmdline;  // added to the kernel command line (miniOS: "bug=1")
+};
+
+// How `ctr run` starts a container beyond containers::ContainerSpec.
+struct CtrOptions {
+  std::string input;  // the container's stdin, then end of file (`echo TEXT | docker run -i`)
+  // Files of its cgroup written before its first instruction runs, as runc
+  // writes them: {"cpu.weight", "300"} for --cpu-weight, {"cpu.max", "50000
+  // 100000"} for --cpus. A file this kernel's cgroups do not have is an
+  // error before anything starts.
+  std::vector<std::pair<std::string, std::string>> cgroup_writes;
 };
 
 class Lab {
@@ -71,7 +102,13 @@ class Lab {
                                                  uint32_t weight, const std::string& image);
 
   // Start a container (not waiting for it). Error message or nullopt.
-  std::optional<std::string> run_container(const std::string& image, containers::ContainerSpec spec);
+  // Images: "minios" (miniOS's programs in /bin, and in /boot/minios.elf the
+  // kernel file `vm create --image minios` boots), "busybox" (when
+  // scripts/fetch-busybox has fetched it) and "hello-amd64" (/bin/hello, an
+  // x86-64 program: an image for another platform, lessons/programs/). A program the kernel refuses to
+  // execute is not an error here: the container is kept as "failed" (above).
+  std::optional<std::string> run_container(const std::string& image, containers::ContainerSpec spec,
+                                           const CtrOptions& options = {});
   LabContainer* find_container(const std::string& name);
   const std::vector<std::unique_ptr<LabContainer>>& containers() const { return containers_; }
 

@@ -2,9 +2,14 @@
 // new probe is one line.
 #include "lab/probes.h"
 
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 
+#include "containers/cgroup/cgroup.h"
 #include "mmu/counters.h"
+#include "mmu/walker.h"
 
 namespace isolab::lab {
 
@@ -14,19 +19,22 @@ using emulator::Vm;
 
 struct VmProbe {
   const char* name;
-  std::function<Value(const Vm&)> read;
+  std::function<Value(Lab&, const Vm&)> read;
 };
 
 const std::vector<VmProbe>& vm_probes() {
   static const std::vector<VmProbe> probes = {
-      {"state", [](const Vm& v) { return Value::of(std::string(emulator::vm_state_name(v.state))); }},
-      {"exits", [](const Vm& v) { return Value::of(double(v.machine->exits.exits)); }},
-      {"insns", [](const Vm& v) { return Value::of(double(v.machine->cpu.s.insns)); }},
-      {"time_ns", [](const Vm& v) { return Value::of(double(v.machine->now_ns())); }},
-      {"weight", [](const Vm& v) { return Value::of(double(v.weight)); }},
-      {"mem", [](const Vm& v) { return Value::of(double(v.machine->config.ram_bytes)); }},
-      {"exit_code", [](const Vm& v) { return Value::of(double(v.exit_code)); }},
-      {"console", [](const Vm& v) { return Value::of(v.console); }},
+      {"state", [](Lab&, const Vm& v) { return Value::of(std::string(emulator::vm_state_name(v.state))); }},
+      {"exits", [](Lab&, const Vm& v) { return Value::of(double(v.machine->exits.exits)); }},
+      {"insns", [](Lab&, const Vm& v) { return Value::of(double(v.machine->cpu.s.insns)); }},
+      {"time_ns", [](Lab&, const Vm& v) { return Value::of(double(v.machine->now_ns())); }},
+      {"weight", [](Lab&, const Vm& v) { return Value::of(double(v.weight)); }},
+      {"mem", [](Lab&, const Vm& v) { return Value::of(double(v.machine->config.ram_bytes)); }},
+      {"exit_code", [](Lab&, const Vm& v) { return Value::of(double(v.exit_code)); }},
+      {"console", [](Lab&, const Vm& v) { return Value::of(v.console); }},
+      {"cr3", [](Lab&, const Vm& v) { return Value::of(double(v.machine->cpu.s.cr3)); }},
+      {"boot_insns", [](Lab& l, const Vm& v) { return Value::of(double(l.extra(v.name).boot_insns)); }},
+      {"boot_ns", [](Lab& l, const Vm& v) { return Value::of(double(l.extra(v.name).boot_ns)); }},
   };
   return probes;
 }
@@ -36,12 +44,17 @@ struct CtrProbe {
   std::function<Value(const LabContainer&)> read;
 };
 
+const char* ctr_state(const LabContainer& c) { return c.failed ? "failed" : c.c.exited ? "exited" : "running"; }
+
 const std::vector<CtrProbe>& ctr_probes() {
   static const std::vector<CtrProbe> probes = {
-      {"state", [](const LabContainer& c) { return Value::of(std::string(c.c.exited ? "exited" : "running")); }},
+      {"state", [](const LabContainer& c) { return Value::of(std::string(ctr_state(c))); }},
       {"exit_code", [](const LabContainer& c) { return Value::of(double(c.c.exit_code)); }},
       {"pid", [](const LabContainer& c) { return Value::of(double(c.c.init_host_pid)); }},
       {"logs", [](const LabContainer& c) { return Value::of(c.logs); }},
+      {"error", [](const LabContainer& c) { return Value::of(c.error); }},
+      {"start_insns", [](const LabContainer& c) { return Value::of(double(c.start_insns)); }},
+      {"start_ns", [](const LabContainer& c) { return Value::of(double(c.start_ns)); }},
   };
   return probes;
 }
@@ -58,6 +71,14 @@ const std::vector<HostProbe>& host_probes() {
       {"containers", [](const Lab& l) { return Value::of(double(l.containers().size())); }},
       {"containers.running", [](const Lab& l) { return Value::of(double(l.containers_running())); }},
       {"time_ns", [](const Lab& l) { return Value::of(double(l.now_ns())); }},
+      // The one container kernel every container shares.
+      {"kernel.insns", [](const Lab& l) { return Value::of(double(l.kernel.cpu.s.insns)); }},
+      {"kernel.processes", [](const Lab& l) { return Value::of(double(l.kernel.processes().size())); }},
+      {"cgroups", [](const Lab& l) {
+         double n = 0;
+         for (const auto& cg : l.kernel.cgroups.all) n += !cg->removed;
+         return Value::of(n);
+       }},
   };
   return probes;
 }
@@ -97,6 +118,74 @@ int mmu_counter_index(const std::string& counter) {
   return -1;
 }
 
+// `ctr.<name>.<file>` and `ctr.<name>.<file>.<key>`: the container's
+// cgroup interface files (containers/cgroup/cgroup.h), by the kernel's
+// names, as `cat /sys/fs/cgroup/<name>/<file>` shows them. The names are
+// those of a cgroup whose parent enables every controller, so a controller
+// added to the kernel's tables brings its files here with no change.
+std::vector<std::string> cgroup_file_names() {
+  static const std::vector<std::string> names = [] {
+    containers::Cgroup parent, child;
+    parent.subtree_control = containers::CGROUP_ALL_CONTROLLERS;
+    child.parent = &parent;
+    std::vector<std::string> out;
+    for (const containers::CgroupFile* f : containers::cgroup_files(child)) out.push_back(f->name);
+    return out;
+  }();
+  return names;
+}
+
+// Split "memory.events.oom_kill" into the file "memory.events" and the key
+// "oom_kill" (the longest known file name that starts the field); false if
+// no file name does.
+bool split_cgroup_field(const std::string& field, std::string& file, std::string& key) {
+  file.clear();
+  for (const std::string& f : cgroup_file_names()) {
+    bool whole = field == f;
+    bool keyed = field.size() > f.size() + 1 && field.compare(0, f.size(), f) == 0 && field[f.size()] == '.';
+    if ((whole || keyed) && f.size() > file.size()) {
+      file = f;
+      key = whole ? "" : field.substr(f.size() + 1);
+    }
+  }
+  return !file.empty();
+}
+
+// A file's text as a value: a number when it is one, else the text
+// trimmed ("max", "max 100000").
+Value file_value(const std::string& text) {
+  std::string t = containers::cgroup_trim(text);
+  char* end = nullptr;
+  double v = std::strtod(t.c_str(), &end);
+  if (!t.empty() && end && *end == 0 && (std::isdigit(uint8_t(t[0])) || t[0] == '-')) return Value::of(v);
+  return Value::of(t);
+}
+
+// The value of `key` in a flat keyed file ("oom 1\noom_kill 1\n").
+std::optional<Value> keyed_value(const std::string& text, const std::string& key, std::vector<std::string>& keys) {
+  size_t at = 0;
+  while (at < text.size()) {
+    size_t nl = text.find('\n', at);
+    std::string line = text.substr(at, nl == std::string::npos ? std::string::npos : nl - at);
+    at = nl == std::string::npos ? text.size() : nl + 1;
+    size_t sp = line.find(' ');
+    if (sp == std::string::npos) continue;
+    keys.push_back(line.substr(0, sp));
+    if (line.substr(0, sp) == key) return file_value(line.substr(sp + 1));
+  }
+  return std::nullopt;
+}
+
+// `vm.<name>.translate.<ADDR>`: the address, hex with 0x or decimal.
+bool parse_address(const std::string& text, uint32_t& out) {
+  if (text.empty()) return false;
+  char* end = nullptr;
+  unsigned long long v = std::strtoull(text.c_str(), &end, text.rfind("0x", 0) == 0 || text.rfind("0X", 0) == 0 ? 16 : 10);
+  if (!end || *end || v > 0xFFFFFFFFull) return false;
+  out = uint32_t(v);
+  return true;
+}
+
 std::string join_names(const char* prefix, const std::vector<std::string>& names) {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : ", ") + std::string(prefix) + n;
@@ -129,14 +218,83 @@ std::optional<std::string> check_field(const std::string& name, const ProbeName&
       for (const auto& f : mmu::kMmuCounterFields) all.push_back(f.name);
       return "unknown MMU counter '" + p.field.substr(4) + "' in '" + name + "' (counters: " + join_names("", all) + ")";
     }
+    if (p.field.rfind("translate.", 0) == 0) {
+      uint32_t addr;
+      if (parse_address(p.field.substr(10), addr)) return std::nullopt;
+      std::string what = p.field.substr(10);
+      return "not an address: '" + what.append("' in '").append(name) + "' (write 0xC0100000 or a decimal number)";
+    }
     return unknown(name);
   }
   if (p.object == "ctr") {
     for (const auto& c : ctr_probes())
       if (p.field == c.name) return std::nullopt;
+    if (p.field.rfind("hostpid.", 0) == 0) {
+      uint32_t pid;
+      if (parse_address(p.field.substr(8), pid) && pid > 0) return std::nullopt;
+      return "not a PID: '" + p.field.substr(8).append("' in '").append(name) + "'";
+    }
+    std::string file, key;
+    if (split_cgroup_field(p.field, file, key)) return std::nullopt;
     return unknown(name);
   }
   return unknown(name);
+}
+
+// The guest-physical address `addr` maps to through the guest's own page
+// tables under its current CR3 (mmu/walker.h, looking only: no A/D bit is
+// set), as the guest kernel would translate it; with paging off, the
+// address itself.
+std::optional<Value> translate(const Vm& vm, const std::string& name, const std::string& text, std::string& error) {
+  uint32_t addr = 0;
+  parse_address(text, addr);
+  const cpu::CpuState& s = vm.machine->cpu.s;
+  if (!(s.cr0 & cpu::CR0_PG)) return Value::of(double(addr));
+  mmu::Translation t = mmu::walk(*vm.machine, s.cr0, s.cr3, s.cr4, addr, mmu::Access::Read, false, false);
+  if (!t.ok) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "0x%08x is not mapped by the guest's page tables (CR3 0x%08x)", addr, s.cr3);
+    error = std::string(buf) + " (in '" + name + "')";
+    return std::nullopt;
+  }
+  return Value::of(double(t.phys));
+}
+
+// `ctr.<name>.hostpid.<N>`: the host PID of the live process that is PID N
+// inside the container (in its init's PID namespace).
+std::optional<Value> host_pid_of(Lab& lab, const LabContainer& c, const std::string& name, const std::string& text,
+                                 std::string& error) {
+  uint32_t pid = 0;
+  parse_address(text, pid);
+  const containers::Process* init = lab.kernel.find_host_pid(c.c.init_host_pid);
+  if (init && !c.c.exited && init->ns.pid) {
+    const containers::Process* p = lab.kernel.find(*init->ns.pid, int(pid));
+    if (p && p->state != containers::ProcState::Zombie) return Value::of(double(p->host_pid()));
+  }
+  error = "container '" + c.c.name + "' has no live process with PID " + std::to_string(pid) + " (in '" + name + "')";
+  return std::nullopt;
+}
+
+std::optional<Value> read_cgroup_file(Lab& lab, const LabContainer& c, const std::string& name, const std::string& field,
+                                      std::string& error) {
+  std::string file, key;
+  split_cgroup_field(field, file, key);
+  if (!c.c.cgroup) {
+    error = "container '" + c.c.name + "' has no cgroup (in '" + name + "')";
+    return std::nullopt;
+  }
+  auto text = containers::cgroup_read(lab.kernel, *c.c.cgroup, file);
+  if (!text) {
+    error = text.error().message + " (in '" + name + "')";
+    return std::nullopt;
+  }
+  if (key.empty()) return file_value(*text);
+  std::vector<std::string> keys;
+  if (auto v = keyed_value(*text, key, keys)) return v;
+  std::string all;
+  for (const auto& k : keys) all += (all.empty() ? "" : ", ") + k;
+  error = "no key '" + key + "' in " + file + (all.empty() ? "" : " (keys: " + all + ")") + " (in '" + name + "')";
+  return std::nullopt;
 }
 
 }  // namespace
@@ -146,7 +304,10 @@ std::vector<std::string> probe_patterns() {
   for (const auto& v : vm_probes()) out.push_back(std::string("vm.<name>.") + v.name);
   out.push_back("vm.<name>.exits.<REASON>");
   out.push_back("vm.<name>.mmu.<counter>");
+  out.push_back("vm.<name>.translate.<ADDR>");
   for (const auto& c : ctr_probes()) out.push_back(std::string("ctr.<name>.") + c.name);
+  out.push_back("ctr.<name>.hostpid.<N>");
+  out.push_back("ctr.<name>.<cgroup file>[.<key>]");
   for (const auto& h : host_probes()) out.push_back(std::string("host.") + h.name);
   return out;
 }
@@ -178,7 +339,8 @@ std::optional<Value> read_probe(Lab& lab, const std::string& name, std::string& 
       return std::nullopt;
     }
     for (const auto& v : vm_probes())
-      if (p->field == v.name) return v.read(*vm);
+      if (p->field == v.name) return v.read(lab, *vm);
+    if (p->field.rfind("translate.", 0) == 0) return translate(*vm, name, p->field.substr(10), error);
     if (p->field.rfind("exits.", 0) == 0)
       return Value::of(double(vm->machine->exits.by_reason[size_t(exit_reason_index(p->field.substr(6)))]));
     const mmu::MmuCounters counters = vm->machine->mmu_counters();
@@ -191,8 +353,8 @@ std::optional<Value> read_probe(Lab& lab, const std::string& name, std::string& 
   }
   for (const auto& cp : ctr_probes())
     if (p->field == cp.name) return cp.read(*c);
-  error = unknown(name);
-  return std::nullopt;
+  if (p->field.rfind("hostpid.", 0) == 0) return host_pid_of(lab, *c, name, p->field.substr(8), error);
+  return read_cgroup_file(lab, *c, name, p->field, error);
 }
 
 ProbeReader probe_reader(Lab& lab) {

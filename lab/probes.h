@@ -4,14 +4,31 @@
 //   vm.<name>.state              "created" "running" "paused" "halted" "exited" "crashed"
 //   vm.<name>.exits              every VM exit so far
 //   vm.<name>.exits.<REASON>     exits by VT-x reason (emulator/vm_exit.h), e.g. HLT, CR_ACCESS
-//   vm.<name>.mmu.<counter>      the VMM MMU's counters, KVM's names (mmu/counters.h)
+//   vm.<name>.mmu.<counter>      the VMM MMU's counters, KVM's names (mmu/counters.h), and
+//                                walks / walk_refs: page walks on TLB misses and the entries they read
 //   vm.<name>.insns              instructions the guest retired
 //   vm.<name>.time_ns            the guest's simulated time
 //   vm.<name>.weight, .mem, .exit_code
 //   vm.<name>.console            everything the guest wrote to its serial console (a string)
-//   ctr.<name>.state             "running" or "exited"
+//   vm.<name>.cr3                the guest's CR3 now (its current process's page directory)
+//   vm.<name>.boot_insns         instructions the guest had retired when its console first
+//   vm.<name>.boot_ns            showed the prompt "$ ", and its simulated time then (0 before)
+//   vm.<name>.translate.<ADDR>   the guest-physical address linear ADDR (0xC0100000 or decimal)
+//                                maps to in the guest's page tables under its current CR3;
+//                                an error if it is not mapped
+//   ctr.<name>.state             "running", "exited", or "failed" (the kernel refused its program)
 //   ctr.<name>.exit_code, ctr.<name>.pid (its init's host PID), ctr.<name>.logs (a string)
+//   ctr.<name>.hostpid.<N>       the host PID of the live process that is PID N inside it
+//   ctr.<name>.error             why it failed: "exec format error: ..." ("" otherwise)
+//   ctr.<name>.start_insns       container-kernel instructions from `ctr run` to its first
+//   ctr.<name>.start_ns          byte of output, and the kernel's simulated time (0 before)
+//   ctr.<name>.<FILE>            its cgroup's interface file, as cat shows it: a number, or the
+//                                text ("max"): pids.current, pids.max, memory.current, memory.max...
+//   ctr.<name>.<FILE>.<KEY>      a key of a keyed file: pids.events.max, memory.events.oom_kill...
 //   host.vms, host.vms.running, host.containers, host.containers.running, host.time_ns
+//   host.kernel.insns            instructions the container kernel's CPU retired (all containers)
+//   host.kernel.processes        processes in the container kernel's table
+//   host.cgroups                 cgroups in the hierarchy, the root included
 #pragma once
 #include <optional>
 #include <string>

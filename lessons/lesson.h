@@ -14,6 +14,31 @@
 //   ```hint                        optional: shown when a check fails
 //   What to look at, not which command to type.
 //   ```
+//   ```ask                         optional: a question the student answers
+//   Which guest-physical address holds the kernel's first byte (virtual 0xC0100000)?
+//   answer: vm.a.translate.0xC0100000
+//   compare: exact
+//   ```
+//
+// An ask block (DESIGN.md section 8, OSTEP-style questions) is a question
+// whose answer the lab computes from the running system when the block is
+// reached:
+//   - every line that is not a key below is the question's text;
+//   - `answer: EXPR` (exactly one) is an expression over probes giving a
+//     number or a string — never a number typed in as text;
+//   - `compare: exact` (the default), `compare: within N` (the student's
+//     number may be N away) or `compare: within N%` (N percent of the
+//     computed answer away).
+// `isolab lesson run` prints the question, reads the student's answer from
+// its standard input (a number in decimal or 0x hex, or a string compared
+// without regard to case and surrounding blanks) and says right or wrong
+// with the computed answer; a right answer counts as a passed check, a
+// wrong one as a failed check, and no answer (end of input) shows the
+// answer and counts as `check` counts it. `isolab lesson check` evaluates
+// the answer's expression: it passes when that gives a value, and fails
+// when it cannot be evaluated (no such VM, an unmapped address). The
+// --report JSON records each question, the computed answer and the given
+// one.
 //
 // A check is an expression over probes (lab/expr.h, lab/probes.h), then `#`
 // and the message shown when it does not hold; the `#` is the first one
@@ -47,11 +72,23 @@ struct Check {
   std::shared_ptr<const lab::Expr> expr;
 };
 
+// An ```ask block (above).
+struct Ask {
+  enum class Compare { Exact, Within, WithinPercent };
+  size_t line = 0;       // of its `answer:` line
+  std::string question;  // the text, lines joined with '\n'
+  std::string expr_text;
+  std::shared_ptr<const lab::Expr> expr;
+  Compare compare = Compare::Exact;
+  double tolerance = 0;  // Within: absolute; WithinPercent: percent
+};
+
 // A step's blocks in file order: its actions run, then the checks that
 // follow them are evaluated, in the order written.
 struct Item {
   std::optional<Action> action;
   std::optional<Check> check;
+  std::optional<Ask> ask;
 };
 
 struct Step {
@@ -75,6 +112,10 @@ struct ParsedLesson {
   std::string error;  // "FILE:LINE: what"
 };
 ParsedLesson parse_lesson(const std::string& text, const std::string& file);
+
+// Is `given` (what a student typed) the right answer to `ask`, whose
+// computed answer is `computed`? Numbers are read in decimal or 0x hex.
+bool answer_matches(const Ask& ask, const lab::Value& computed, const std::string& given);
 // Read and parse `path`; an unreadable file is an error naming it.
 ParsedLesson load_lesson(const std::string& path);
 

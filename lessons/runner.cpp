@@ -2,7 +2,9 @@
 #include "lessons/runner.h"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <istream>
 #include <ostream>
 #include <sstream>
 
@@ -47,6 +49,55 @@ std::string squeeze_blank_lines(const std::string& text) {
   return out;
 }
 
+// The computed answer as the student should see it: integers also in hex
+// (4096 and up: addresses, sizes), strings without quotes.
+std::string show_answer(const lab::Value& v) {
+  if (v.kind == lab::Value::Kind::String) return v.string;
+  std::string text = lab::format_value(v);
+  if (v.kind == lab::Value::Kind::Number && v.number >= 4096 && v.number < 18446744073709551616.0 &&
+      std::floor(v.number) == v.number) {
+    char hex[32];
+    std::snprintf(hex, sizeof hex, " (0x%llx)", (unsigned long long)v.number);
+    text += hex;
+  }
+  return text;
+}
+
+// Compute an ask's answer; with options.answers, ask the question first
+// and compare what the student types.
+CheckOutcome ask_question(const Ask& a, const lab::ProbeReader& read, const RunOptions& options, std::ostream& out) {
+  CheckOutcome co;
+  co.is_ask = true;
+  co.line = a.line;
+  co.expr = a.expr_text;
+  co.message = a.question;
+  co.question = a.question;
+  lab::EvalResult r = lab::eval_expr(*a.expr, read);
+  co.seen = r.seen;
+  if (!r.value) co.error = r.error;
+  else if (r.value->kind == lab::Value::Kind::Bool) co.error = "the answer is true/false, not a number or a string";
+  if (co.error.empty()) co.answer = show_answer(*r.value);
+  co.holds = co.error.empty();
+  if (!options.answers) return co;
+  out << "question: " << a.question << "\nanswer> " << std::flush;
+  std::string given;
+  if (!std::getline(*options.answers, given)) {
+    out << "\n(no answer) the lab computed: " << (co.error.empty() ? co.answer : "nothing: " + co.error) << "\n";
+    return co;
+  }
+  if (!given.empty() && given.back() == '\r') given.pop_back();
+  co.answered = true;
+  co.given = given;
+  if (!co.error.empty()) {
+    out << "the lab cannot compute the answer: " << co.error << "\n";
+    return co;
+  }
+  co.correct = answer_matches(a, *r.value, given);
+  co.holds = co.correct;
+  out << (co.correct ? "right" : "wrong") << ": the lab computed " << co.answer << "\n";
+  return co;
+}
+
 }  // namespace
 
 LessonOutcome run_lesson(const Lesson& lesson, const RunOptions& options, std::ostream& out, std::ostream& err) {
@@ -77,9 +128,32 @@ LessonOutcome run_lesson(const Lesson& lesson, const RunOptions& options, std::o
         }
         continue;
       }
+      if (item.ask) {
+        CheckOutcome co = ask_question(*item.ask, read, options, out);
+        co.lab_time_ns = lab.now_ns();
+        bool ok = co.error.empty() && (!co.answered || co.correct);
+        if (ok) {
+          o.passed++;
+        } else {
+          o.failed++;
+          so.done = false;
+          std::string why = !co.error.empty() ? "the answer cannot be computed: " + co.error
+                                              : "wrong answer " + co.given + " (the lab computed " + co.answer + ")";
+          err << where(lesson, item.ask->line, s) << ": ask failed: " << item.ask->expr_text << ": " << why << "\n";
+        }
+        so.checks.push_back(std::move(co));
+        continue;
+      }
       const Check& c = *item.check;
       lab::CheckResult r = lab::check_expr(*c.expr, read);
-      CheckOutcome co{c.line, c.expr_text, c.message, r.holds, r.error, r.seen, lab.now_ns()};
+      CheckOutcome co;
+      co.line = c.line;
+      co.expr = c.expr_text;
+      co.message = c.message;
+      co.holds = r.holds;
+      co.error = r.error;
+      co.seen = r.seen;
+      co.lab_time_ns = lab.now_ns();
       if (r.holds) {
         o.passed++;
         if (options.verbose) out << "[ok]   " << c.expr_text << "  (" << lab::format_seen(r.seen) << ")\n";
@@ -121,7 +195,12 @@ std::string report_json(const Lesson& lesson, const RunOptions& options, const L
       const CheckOutcome& c = s.checks[k];
       j << (k ? ", " : "") << "\n       {\"line\": " << c.line << ", \"expr\": " << json_string(c.expr)
         << ", \"message\": " << json_string(c.message) << ", \"holds\": " << (c.holds ? "true" : "false")
-        << ", \"error\": " << json_string(c.error) << ", \"lab_time_ns\": " << c.lab_time_ns << ", \"seen\": {";
+        << ", \"error\": " << json_string(c.error) << ", \"lab_time_ns\": " << c.lab_time_ns;
+      if (c.is_ask)
+        j << ", \"ask\": {\"question\": " << json_string(c.question) << ", \"answer\": " << json_string(c.answer)
+          << ", \"answered\": " << (c.answered ? "true" : "false") << ", \"given\": " << json_string(c.given)
+          << ", \"correct\": " << (c.correct ? "true" : "false") << "}";
+      j << ", \"seen\": {";
       for (size_t v = 0; v < c.seen.size(); v++)
         j << (v ? ", " : "") << json_string(c.seen[v].first) << ": " << json_string(c.seen[v].second);
       j << "}}";

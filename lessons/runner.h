@@ -18,6 +18,10 @@ namespace isolab::lessons {
 struct RunOptions {
   bool no_actions = false;  // evaluate the checks without running any action
   bool verbose = false;     // print prose, commands, their output and every check (lesson run)
+  // Where a student's answers to ```ask questions come from, a line each
+  // (lesson run: standard input); null: questions are not asked, their
+  // answers only computed (lesson check).
+  std::istream* answers = nullptr;
 };
 
 // What happened, for the failure lines and the JSON report.
@@ -28,6 +32,11 @@ struct CheckOutcome {
   std::string error;  // the expression could not be evaluated (no such VM, ...)
   std::vector<std::pair<std::string, std::string>> seen;
   uint64_t lab_time_ns = 0;  // the lab's clock when it was evaluated
+  // An ```ask block: its question, the answer the lab computed, what the
+  // student gave (answered: whether anything was read) and whether it was right.
+  bool is_ask = false;
+  std::string question, answer, given;
+  bool answered = false, correct = false;
 };
 struct ActionOutcome {
   size_t line = 0;

@@ -16,6 +16,8 @@ const char* kind_name(Kind k) {
     case Kind::Container: return "container";
     case Kind::Cgroup: return "cgroup";
     case Kind::Vm: return "vm";
+    case Kind::Namespace: return "namespace";
+    case Kind::Signal: return "signal";
   }
   return "unknown";
 }

@@ -24,6 +24,8 @@ enum class Kind : uint8_t {
   Container,   // a container started, stopped, was killed...
   Cgroup,      // a cgroup event: OOM kill, pids.max refusal, throttling
   Vm,          // a VM started, paused, stopped, snapshotted, migrated
+  Namespace,   // a container-kernel namespace created, joined, or a mount made
+  Signal,      // a signal sent, delivered to a handler, returned from, stopping or continuing
 };
 const char* kind_name(Kind k);
 

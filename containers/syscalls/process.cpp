@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "containers/linux_abi.h"
+#include "containers/ns/nsproxy.h"
 #include "containers/syscalls/syscalls.h"
 
 namespace isolab::containers::syscalls {
@@ -114,6 +115,13 @@ int32_t sys_wait4(Kernel& k, Process& p, const Args& a) {
   for (Process* c : p.children) {
     if (!wait_matches(p, *c, pid)) continue;
     any = true;
+    if (c->state == ProcState::Stopped && c->stop_unreported && (options & LINUX_WUNTRACED)) {
+      // WIFSTOPPED: 0x7f in the low byte, the stopping signal above it.
+      int32_t status = 0x7f | (c->stop_unreported << 8);
+      c->stop_unreported = 0;
+      if (a[1] && put_user(p, a[1], status) < 0) return -LINUX_EFAULT;
+      return c->pid_in(*p.ns.pid);
+    }
     if (c->state != ProcState::Zombie) continue;
     int32_t status = c->killed_by_signal ? (c->exit_code & 0x7f) : ((c->exit_code & 0xff) << 8);
     if (a[1] && put_user(p, a[1], status) < 0) return -LINUX_EFAULT;
@@ -159,8 +167,22 @@ int32_t sys_kill(Kernel& k, Process& p, const Args& a) {
 int32_t sys_getpid(Kernel&, Process& p, const Args&) { return p.pid(); }
 int32_t sys_gettid(Kernel&, Process& p, const Args&) { return p.pid(); }
 int32_t sys_getppid(Kernel&, Process& p, const Args&) { return p.ppid(); }
-int32_t sys_getuid(Kernel&, Process& p, const Args&) { return int32_t(p.uid); }
-int32_t sys_getgid(Kernel&, Process& p, const Args&) { return int32_t(p.gid); }
+// IDs are kernel IDs; the caller sees them through its user namespace's maps.
+int32_t sys_getuid(Kernel&, Process& p, const Args&) { return int32_t(ns::from_kuid(*p.ns.user, p.uid)); }
+int32_t sys_getgid(Kernel&, Process& p, const Args&) { return int32_t(ns::from_kuid(*p.ns.user, p.gid, true)); }
+
+// setuid(uid), setgid(gid): a privileged process may become any ID its
+// user namespace maps (EINVAL for one it does not); others only their own (EPERM).
+static int32_t set_id(Process& p, uint32_t id, bool gid) {
+  uint32_t kid = ns::make_kuid(*p.ns.user, id, gid);
+  if (kid == UINT32_MAX) return -LINUX_EINVAL;
+  uint32_t& mine = gid ? p.gid : p.uid;
+  if (kid != mine && !ns::capable(p)) return -LINUX_EPERM;
+  mine = kid;
+  return 0;
+}
+int32_t sys_setuid(Kernel&, Process& p, const Args& a) { return set_id(p, a[0], false); }
+int32_t sys_setgid(Kernel&, Process& p, const Args& a) { return set_id(p, a[0], true); }
 // getgroups(2): container processes have no supplementary groups, so the
 // list is empty whatever its size (a size of 0 asks for the count: 0).
 int32_t sys_getgroups(Kernel&, Process&, const Args& a) { return a.s(0) < 0 ? -LINUX_EINVAL : 0; }
@@ -209,21 +231,10 @@ int32_t sys_nanosleep(Kernel& k, Process& p, const Args& a) {
   int32_t ts[2];
   if (!p.mm->copy_in(a[0], ts, sizeof ts)) return -LINUX_EFAULT;
   if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000) return -LINUX_EINVAL;
+  if (p.sigpending & ~p.sigmask) return -LINUX_EINTR;
   p.wake_ns = k.now_ns() + uint64_t(ts[0]) * 1000000000ull + uint64_t(ts[1]);
+  p.sleep_rem_va = a[1];
   p.state = ProcState::Sleeping;
-  return 0;
-}
-
-// unshare(2): only CLONE_NEWUTS so far; the other namespaces come with
-// their implementations.
-int32_t sys_unshare(Kernel& k, Process& p, const Args& a) {
-  uint32_t flags = a[0];
-  if (flags & ~LINUX_CLONE_NEWUTS) return -LINUX_EINVAL;
-  if (flags & LINUX_CLONE_NEWUTS) {
-    auto uts = std::make_shared<UtsNamespace>(*p.ns.uts);
-    uts->id = k.alloc_ns_id();
-    p.ns.uts = std::move(uts);
-  }
   return 0;
 }
 

@@ -57,7 +57,7 @@ ISOLAB_SYSCALL(kill); ISOLAB_SYSCALL(getpid); ISOLAB_SYSCALL(getppid); ISOLAB_SY
 ISOLAB_SYSCALL(getuid); ISOLAB_SYSCALL(getgid); ISOLAB_SYSCALL(getgroups); ISOLAB_SYSCALL(setpgid); ISOLAB_SYSCALL(getpgid);
 ISOLAB_SYSCALL(getpgrp); ISOLAB_SYSCALL(setsid); ISOLAB_SYSCALL(getsid);
 ISOLAB_SYSCALL(set_thread_area); ISOLAB_SYSCALL(set_tid_address); ISOLAB_SYSCALL(sched_yield);
-ISOLAB_SYSCALL(nanosleep); ISOLAB_SYSCALL(unshare);
+ISOLAB_SYSCALL(nanosleep); ISOLAB_SYSCALL(setuid); ISOLAB_SYSCALL(setgid);
 // memory.cpp
 ISOLAB_SYSCALL(brk); ISOLAB_SYSCALL(mmap2); ISOLAB_SYSCALL(old_mmap); ISOLAB_SYSCALL(munmap);
 ISOLAB_SYSCALL(mprotect);
@@ -81,8 +81,15 @@ ISOLAB_SYSCALL(chown32); ISOLAB_SYSCALL(lchown32); ISOLAB_SYSCALL(fchown32); ISO
 ISOLAB_SYSCALL(uname); ISOLAB_SYSCALL(sethostname); ISOLAB_SYSCALL(clock_gettime);
 ISOLAB_SYSCALL(clock_gettime64); ISOLAB_SYSCALL(gettimeofday); ISOLAB_SYSCALL(time);
 ISOLAB_SYSCALL(getrandom); ISOLAB_SYSCALL(sysinfo); ISOLAB_SYSCALL(prlimit64);
-ISOLAB_SYSCALL(ugetrlimit); ISOLAB_SYSCALL(rt_sigaction); ISOLAB_SYSCALL(rt_sigprocmask);
-ISOLAB_SYSCALL(umask);
+ISOLAB_SYSCALL(ugetrlimit); ISOLAB_SYSCALL(umask);
+// signal.cpp
+ISOLAB_SYSCALL(rt_sigaction); ISOLAB_SYSCALL(sigaction); ISOLAB_SYSCALL(signal); ISOLAB_SYSCALL(rt_sigprocmask);
+ISOLAB_SYSCALL(sigprocmask); ISOLAB_SYSCALL(rt_sigpending); ISOLAB_SYSCALL(sigpending); ISOLAB_SYSCALL(rt_sigsuspend);
+ISOLAB_SYSCALL(sigsuspend); ISOLAB_SYSCALL(pause); ISOLAB_SYSCALL(alarm); ISOLAB_SYSCALL(tgkill); ISOLAB_SYSCALL(tkill);
+ISOLAB_SYSCALL(sigreturn); ISOLAB_SYSCALL(rt_sigreturn);
+// namespaces.cpp
+ISOLAB_SYSCALL(unshare); ISOLAB_SYSCALL(setns); ISOLAB_SYSCALL(mount); ISOLAB_SYSCALL(umount); ISOLAB_SYSCALL(umount2);
+ISOLAB_SYSCALL(pivot_root);
 #undef ISOLAB_SYSCALL
 
 }  // namespace isolab::containers::syscalls

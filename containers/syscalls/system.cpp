@@ -1,10 +1,11 @@
-// System information, time, randomness, limits and signal bookkeeping:
-// uname, sethostname, clock_gettime, getrandom, sysinfo, prlimit64,
-// rt_sigaction, rt_sigprocmask (uname(2), clock_gettime(2), getrandom(2),
-// sysinfo(2), getrlimit(2), sigaction(2)).
+// System information, time, randomness and limits: uname, sethostname,
+// clock_gettime, getrandom, sysinfo, prlimit64 (uname(2), clock_gettime(2),
+// getrandom(2), sysinfo(2), getrlimit(2)). Signals are in signal.cpp.
+// CLOCK_MONOTONIC and CLOCK_BOOTTIME add the caller's time namespace's offsets.
 #include <cstring>
 
 #include "containers/linux_abi.h"
+#include "containers/ns/nsproxy.h"
 #include "containers/syscalls/syscalls.h"
 
 namespace isolab::containers::syscalls {
@@ -17,16 +18,16 @@ namespace {
 constexpr uint64_t EPOCH_S = 1704067200;
 
 // The clock's reading in nanoseconds, or false for an unknown clock.
-bool read_clock(Kernel& k, Process& p, uint32_t clock, uint64_t& ns) {
+bool read_clock(Kernel& k, Process& p, uint32_t clock, uint64_t& out) {
   switch (clock) {
     case LINUX_CLOCK_REALTIME:
-    case LINUX_CLOCK_REALTIME_COARSE: ns = EPOCH_S * 1000000000ull + k.now_ns(); return true;
+    case LINUX_CLOCK_REALTIME_COARSE: out = EPOCH_S * 1000000000ull + k.now_ns(); return true;
     case LINUX_CLOCK_MONOTONIC:
     case LINUX_CLOCK_MONOTONIC_RAW:
     case LINUX_CLOCK_MONOTONIC_COARSE:
-    case LINUX_CLOCK_BOOTTIME: ns = k.now_ns(); return true;
+    case LINUX_CLOCK_BOOTTIME: out = uint64_t(int64_t(k.now_ns()) + ns::clock_offset(*p.ns.time, clock)); return true;
     case LINUX_CLOCK_PROCESS_CPUTIME_ID:
-    case LINUX_CLOCK_THREAD_CPUTIME_ID: ns = p.user_insns * k.config.ns_per_insn; return true;
+    case LINUX_CLOCK_THREAD_CPUTIME_ID: out = p.user_insns * k.config.ns_per_insn; return true;
     default: return false;
   }
 }
@@ -49,6 +50,7 @@ int32_t sys_uname(Kernel&, Process& p, const Args& a) {
 }
 
 int32_t sys_sethostname(Kernel&, Process& p, const Args& a) {
+  if (!ns::capable(p)) return -LINUX_EPERM;
   if (a.s(1) < 0 || a[1] > 64) return -LINUX_EINVAL;
   std::string name(a[1], '\0');
   if (a[1] && !p.mm->copy_in(a[0], name.data(), a[1])) return -LINUX_EFAULT;
@@ -149,42 +151,6 @@ int32_t sys_ugetrlimit(Kernel&, Process& p, const Args& a) {
   default_limit(a[0], cur, max);
   uint32_t lim[2] = {cur > 0xFFFFFFFFull ? 0xFFFFFFFFu : uint32_t(cur), max > 0xFFFFFFFFull ? 0xFFFFFFFFu : uint32_t(max)};
   return p.mm->copy_out(a[1], lim, sizeof lim) ? 0 : -LINUX_EFAULT;
-}
-
-// rt_sigaction(sig, act, oldact, sigsetsize): recorded; SIG_IGN and
-// SIG_DFL take effect, handlers are kept for signal delivery (next).
-int32_t sys_rt_sigaction(Kernel&, Process& p, const Args& a) {
-  int32_t sig = a.s(0);
-  if (a[3] != 8 || sig < 1 || sig > LINUX_NSIG) return -LINUX_EINVAL;
-  if (a[1] && (sig == LINUX_SIGKILL || sig == LINUX_SIGSTOP)) return -LINUX_EINVAL;
-  SigAction& sa = p.sigactions[size_t(sig)];
-  if (a[2]) {
-    uint32_t old[5] = {sa.handler, sa.flags, sa.restorer, uint32_t(sa.mask), uint32_t(sa.mask >> 32)};
-    if (!p.mm->copy_out(a[2], old, sizeof old)) return -LINUX_EFAULT;
-  }
-  if (a[1]) {
-    uint32_t nw[5];
-    if (!p.mm->copy_in(a[1], nw, sizeof nw)) return -LINUX_EFAULT;
-    sa = SigAction{nw[0], nw[1], nw[2], uint64_t(nw[4]) << 32 | nw[3]};
-  }
-  return 0;
-}
-
-// rt_sigprocmask(how, set, oldset, sigsetsize).
-int32_t sys_rt_sigprocmask(Kernel&, Process& p, const Args& a) {
-  if (a[3] != 8) return -LINUX_EINVAL;
-  if (a[2] && put_user(p, a[2], p.sigmask) < 0) return -LINUX_EFAULT;
-  if (!a[1]) return 0;
-  uint64_t set;
-  if (!p.mm->copy_in(a[1], &set, 8)) return -LINUX_EFAULT;
-  switch (a[0]) {
-    case 0: p.sigmask |= set; break;   // SIG_BLOCK
-    case 1: p.sigmask &= ~set; break;  // SIG_UNBLOCK
-    case 2: p.sigmask = set; break;    // SIG_SETMASK
-    default: return -LINUX_EINVAL;
-  }
-  p.sigmask &= ~((1ull << (LINUX_SIGKILL - 1)) | (1ull << (LINUX_SIGSTOP - 1)));
-  return 0;
 }
 
 int32_t sys_umask(Kernel&, Process& p, const Args& a) {

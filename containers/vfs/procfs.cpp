@@ -5,6 +5,7 @@
 #include <string>
 
 #include "containers/kernel.h"
+#include "containers/ns/nsproxy.h"
 
 namespace isolab::containers::vfs {
 
@@ -31,6 +32,12 @@ InodePtr fixed_dir(std::vector<std::string> names, std::function<InodePtr(const 
   return d;
 }
 
+std::string hex64(uint64_t v) {
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "%016llx", (unsigned long long)v);
+  return buf;
+}
+
 // "pid (comm) state ppid pgrp session tty_nr tpgid flags minflt cminflt
 // majflt cmajflt utime stime cutime cstime priority nice num_threads
 // itrealvalue starttime vsize rss", PIDs as `viewer` numbers them.
@@ -52,13 +59,31 @@ std::string stat_line(const Kernel& k, const Process& q, const Process& viewer) 
   return buf;
 }
 
+// IDs as the viewer's user namespace maps them; NSpid from the viewer's
+// PID namespace down to the process's own (one PID per level).
 std::string status_text(const Process& q, const Process& viewer) {
   const PidNamespace& ns = *viewer.ns.pid;
   std::string nspid;
   for (size_t i = size_t(ns.level); i < q.pids.size(); i++) nspid += "\t" + std::to_string(q.pids[i]);
+  auto ids = [](uint32_t id) {
+    std::string s = std::to_string(id);
+    return s + "\t" + s + "\t" + s + "\t" + s + "\n";
+  };
   return "Name:\t" + q.comm + "\nState:\t" + q.state_letter() + "\nPid:\t" + std::to_string(q.pid_in(ns)) +
-         "\nPPid:\t" + std::to_string(q.parent ? q.parent->pid_in(ns) : 0) + "\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n" +
-         "NSpid:" + nspid + "\n";
+         "\nPPid:\t" + std::to_string(q.parent ? q.parent->pid_in(ns) : 0) +
+         "\nUid:\t" + ids(ns::from_kuid(*viewer.ns.user, q.uid)) + "Gid:\t" + ids(ns::from_kuid(*viewer.ns.user, q.gid, true)) +
+         "NSpid:" + nspid + "\nSigPnd:\t" + hex64(q.sigpending) + "\nSigBlk:\t" + hex64(q.sigmask) + "\n";
+}
+
+// /proc/<pid>/net: the network namespace's devices (net/dev).
+InodePtr net_dir(Kernel& k, int host_pid) {
+  return fixed_dir({"dev"}, [&k, host_pid](const Process&, const std::string& name) -> InodePtr {
+    if (name != "dev") return nullptr;
+    return generated([&k, host_pid](const Process&) {
+      const Process* q = k.find_host_pid(host_pid);
+      return q ? ns::proc_net_dev(*q->ns.net) : std::string();
+    });
+  });
 }
 
 // /proc/<pid>: looks the process up again on every access, so a file of a
@@ -70,22 +95,65 @@ InodePtr pid_dir(Kernel& k, int host_pid) {
       return q ? fn(*q, viewer) : std::string();
     };
   };
-  auto ns_dir = fixed_dir({"pid", "uts"}, [with](const Process&, const std::string& name) -> InodePtr {
-    if (name == "pid")
-      return generated_link(with([](const Process& q, const Process&) { return "pid:[" + std::to_string(q.ns.pid->id) + "]"; }));
-    if (name == "uts")
-      return generated_link(with([](const Process& q, const Process&) { return "uts:[" + std::to_string(q.ns.uts->id) + "]"; }));
+  // /proc/<pid>/ns: a link per kind reading "kind:[id]"; following it
+  // reaches the namespace's nsfs file (what setns(2) opens).
+  std::vector<std::string> kinds;
+  for (const ns::NsKind& kind : ns::kKinds) kinds.push_back(kind.name);
+  auto ns_dir = fixed_dir(kinds, [&k, host_pid, with](const Process&, const std::string& name) -> InodePtr {
+    if (const ns::NsKind* kind = ns::find_kind(name)) {
+      std::string kind_name = kind->kind, file = kind->name;
+      return generated_link(with([kind_name, file](const Process& q, const Process&) {
+        return kind_name + ":[" + std::to_string(ns::identity(q, file)) + "]";
+      }));
+    }
+    const Process* q = k.find_host_pid(host_pid);
+    for (const ns::NsKind& kind : ns::kKinds)
+      if (q && name == std::string(kind.kind) + ":[" + std::to_string(ns::identity(*q, kind.name)) + "]")
+        return ns::nsfs_inode(kind.kind, ns::identity(*q, kind.name), ns::ns_object(*q, kind.name));
     return nullptr;
   });
-  return fixed_dir({"cgroup", "cmdline", "comm", "exe", "ns", "stat", "status"},
-                   [&k, with, ns_dir](const Process&, const std::string& name) -> InodePtr {
+  return fixed_dir({"cgroup", "cmdline", "comm", "exe", "gid_map", "mountinfo", "mounts", "net", "ns", "stat", "status",
+                    "timens_offsets", "uid_map"},
+                   [&k, host_pid, with, ns_dir](const Process&, const std::string& name) -> InodePtr {
     if (name == "stat") return generated(with([&k](const Process& q, const Process& v) { return stat_line(k, q, v); }));
     if (name == "status") return generated(with(status_text));
-    // cgroup v2 only: hierarchy 0, no controller list, the path from the root.
+    // cgroup v2 only: hierarchy 0, no controller list, the path from the
+    // reader's cgroup namespace root.
     if (name == "cgroup")
-      return generated(with([](const Process& q, const Process&) {
-        return "0::" + (q.cgroup ? q.cgroup->path() : std::string("/")) + "\n";
+      return generated(with([](const Process& q, const Process& v) {
+        return "0::" + ns::cgroup_path_in(*v.ns.cgroup, q.cgroup) + "\n";
       }));
+    if (name == "mounts") return generated(with([](const Process& q, const Process&) { return ns::proc_mounts(*q.ns.mnt); }));
+    if (name == "mountinfo")
+      return generated(with([](const Process& q, const Process&) { return ns::proc_mountinfo(*q.ns.mnt); }));
+    if (name == "net") return net_dir(k, host_pid);
+    if (name == "uid_map" || name == "gid_map") {
+      bool gid = name == "gid_map";
+      auto f = generated(with([gid](const Process& q, const Process&) {
+        return ns::id_map_text(gid ? q.ns.user->gid_map : q.ns.user->uid_map);
+      }), 0644);
+      f->store = [&k, host_pid, gid](const Process& writer, const std::string& text) -> int32_t {
+        Process* q = k.find_host_pid(host_pid);
+        if (!q) return -3;  // ESRCH
+        int32_t r = ns::write_id_map(*q->ns.user, writer, text, gid);
+        if (r == 0) k.record(trace::Kind::Namespace, q, gid ? "gid_map" : "uid_map", q->ns.user->id);
+        return r;
+      };
+      return f;
+    }
+    if (name == "timens_offsets") {
+      // The offsets of the namespace the process's next children enter.
+      auto f = generated(with([](const Process& q, const Process&) { return ns::timens_offsets_text(*q.ns.time_children()); }),
+                         0644);
+      f->store = [&k, host_pid](const Process& writer, const std::string& text) -> int32_t {
+        Process* q = k.find_host_pid(host_pid);
+        if (!q) return -3;  // ESRCH
+        int32_t r = ns::write_timens_offsets(*q->ns.time_children(), writer, text);
+        if (r == 0) k.record(trace::Kind::Namespace, q, "timens_offsets", q->ns.time_children()->id);
+        return r;
+      };
+      return f;
+    }
     if (name == "comm") return generated(with([](const Process& q, const Process&) { return q.comm + "\n"; }));
     if (name == "cmdline")
       return generated(with([](const Process& q, const Process&) {
@@ -117,11 +185,14 @@ InodePtr make_procfs(Kernel& k) {
   proc->list = [&k](const Process& viewer) {
     std::vector<std::string> names;
     for (auto& [pid, q] : viewer.ns.pid->tasks) names.push_back(std::to_string(pid));
-    names.insert(names.end(), {"meminfo", "self", "uptime"});
+    names.insert(names.end(), {"meminfo", "mounts", "net", "self", "uptime"});
     return names;
   };
   proc->lookup = [&k](const Process& viewer, const std::string& name) -> InodePtr {
     if (name == "self") return generated_link([](const Process& v) { return std::to_string(v.pid()); });
+    // Linux's /proc/mounts and /proc/net are links into /proc/self.
+    if (name == "mounts") return make_symlink("self/mounts");
+    if (name == "net") return make_symlink("self/net");
     if (name == "meminfo") return generated([&k](const Process&) { return meminfo(k); });
     if (name == "uptime")
       return generated([&k](const Process&) {

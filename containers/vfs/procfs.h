@@ -1,8 +1,10 @@
 // procfs (proc(5)): the kernel's process table as files, computed for the
 // process that looks. Each process sees the PIDs of its own PID namespace:
 // `ps` in a container lists only that container's processes, numbered
-// from 1. Files: /proc/<pid>/{cgroup,stat,status,cmdline,comm,exe,ns/{pid,uts}},
-// /proc/self, /proc/meminfo, /proc/uptime.
+// from 1. Files: /proc/<pid>/{cgroup,stat,status,cmdline,comm,exe,mounts,
+// mountinfo,net/dev,uid_map,gid_map,timens_offsets,ns/*}, /proc/self,
+// /proc/mounts, /proc/net, /proc/meminfo, /proc/uptime. The namespace
+// files are generated from containers/ns/ (nsproxy.h).
 // Lesson: "what ps sees".
 #pragma once
 #include "containers/vfs/vfs.h"

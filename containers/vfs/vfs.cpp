@@ -5,6 +5,7 @@
 #include <atomic>
 
 #include "containers/linux_abi.h"
+#include "containers/ns/nsproxy.h"
 #include "containers/process.h"
 
 namespace isolab::containers::vfs {
@@ -63,11 +64,12 @@ std::string link_target(const Inode& inode, const Process& viewer) {
   return std::string(inode.data->begin(), inode.data->end());
 }
 
+// The entry `name` of `dir`, as seen through the mounts of `p`'s mount namespace.
 InodePtr lookup(const InodePtr& dir, const std::string& name, const Process& p) {
-  if (dir->ops) return dir->ops->lookup(name);
-  if (dir->lookup) return dir->lookup(p, name);
+  if (dir->ops) return ns::follow_mounts(p, dir->ops->lookup(name));
+  if (dir->lookup) return ns::follow_mounts(p, dir->lookup(p, name));
   auto it = dir->entries.find(name);
-  return it == dir->entries.end() ? nullptr : it->second;
+  return it == dir->entries.end() ? nullptr : ns::follow_mounts(p, it->second);
 }
 
 std::vector<std::string> list(const Inode& dir, const Process& p) {

@@ -87,6 +87,8 @@ struct Inode {
   std::function<int32_t(const Process& writer, const std::string& text)> store;     // File
   std::function<int32_t(const Process& p, const std::string& name)> make_child;     // Dir: mkdir
   std::function<int32_t(const Process& p, const std::string& name)> remove_child;   // Dir: rmdir
+  // The kernel object an nsfs file stands for (a namespace), kept alive by its open files.
+  std::shared_ptr<void> object;
 
   bool synthetic_dir() const { return type == InodeType::Dir && bool(list); }
   bool whiteout() const { return type == InodeType::CharDev && device == Device::Whiteout; }

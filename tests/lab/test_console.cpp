@@ -63,9 +63,11 @@ TEST_CASE("console: bad commands say what is wrong") {
   CHECK(parse_error("vm create") == "vm create: missing NAME");
   CHECK(parse_error("vm create a --mem 1T") == "vm create: --mem '1T': expected a size between 2M and 3G, such as 64M");
   CHECK(parse_error("vm create a --weight 0") == "vm create: --weight '0': expected a number from 1 to 1000");
-  CHECK(parse_error("vm create a --cpus 2") == "vm create: unknown option '--cpus' (options: --mem, --weight, --image, --paging)");
+  CHECK(parse_error("vm create a --cpus 2") == "vm create: unknown option '--cpus' (options: --mem, --weight, --image, --paging, --cmdline)");
   CHECK(parse_error("vm start") == "vm start: expected `vm start NAME`");
-  CHECK(parse_error("ctr run") == "ctr run: missing IMAGE (ctr run [--name N] [--hostname H] IMAGE [CMD...])");
+  CHECK(parse_error("ctr run") ==
+        "ctr run: missing IMAGE (ctr run [--name N] [--hostname H] [--memory SIZE] [--pids-limit N] [--cpu-weight N] [--cpus X] "
+        "[--input TEXT] IMAGE [CMD...])");
   CHECK(parse_error("ctr exec c1 ps") == "ctr exec: not yet part of this build (issue #6)");
   CHECK(parse_error("vm migrate a b") == "vm migrate: not yet part of this build (issue #6)");
   CHECK(parse_error("wait until 1 == 1 --timeout soon") == "wait until: --timeout 'soon': expected a duration such as 5s or 500ms");
@@ -149,4 +151,58 @@ TEST_CASE("console: containers run in the background and are listed") {
   CHECK_MESSAGE(s.rc == 0, s.err);
   CHECK(s.out.find("ctr.c1.logs = \"hello\\n\"\nctr.c2.logs = \"box\\n\"\n") == 0);
   CHECK(s.out.find("c2               minios       exited(0)") != std::string::npos);
+}
+
+TEST_CASE("console: ctr run's limits and input, host cgroups, vm create --cmdline") {
+  auto p = parse_command("ctr run --name c --memory 8M --pids-limit 10 --input \"ps\\n\" minios sh");
+  REQUIRE(p.command);
+  CHECK(p.command->memory_max == 8u << 20);
+  CHECK(p.command->pids_max == 10);
+  CHECK(p.command->input == "ps\n");
+  CHECK(parse_error("ctr run --pids-limit 0 minios") == "ctr run: --pids-limit '0': expected a number from 1");
+  CHECK(parse_error("ctr run --memory lots minios") == "ctr run: --memory 'lots': expected a size such as 8M");
+  CHECK(parse_error("host cgroups now") == "host: expected `host ps` or `host cgroups`");
+  p = parse_command("vm create a --cmdline \"bug=1 quiet\"");
+  REQUIRE(p.command);
+  CHECK(p.command->vm.cmdline == "bug=1 quiet");
+
+  Lab lab;
+  Script s = run(lab, "vm create b --mem 16M --cmdline bug=1\nvm start b\n"
+                      "ctr run --name web --pids-limit 5 --memory 4M --input \"echo typed\\n\" minios sh\n"
+                      "wait until vm.b.console contains \"$ \" && ctr.web.state == \"exited\" --timeout 10s\n"
+                      "show ctr.web.logs\nhost cgroups\n");
+  REQUIRE_MESSAGE(s.rc == 0, s.err);
+  CHECK(s.out.find("ctr.web.logs = \"$ typed\\n$ \"") == 0);
+  CHECK(s.out.find("CGROUP                   PROCS PIDS.CURRENT  PIDS.MAX MEMORY.CURRENT  MEMORY.MAX\n") != std::string::npos);
+  CHECK(s.out.find("\n/web                         0            0         5              0     4194304\n") != std::string::npos);
+  CHECK(lab.find_vm("b")->console.find("WARNING: bug=1") != std::string::npos);
+}
+
+TEST_CASE("console: ctr run --cpu-weight and --cpus write cpu.weight and cpu.max, or say the kernel has no cpu controller") {
+  auto p = parse_command("ctr run --cpu-weight 300 --cpus 0.5 minios spin");
+  REQUIRE(p.command);
+  CHECK(p.command->cgroup_writes ==
+        std::vector<std::pair<std::string, std::string>>{{"cpu.weight", "300"}, {"cpu.max", "50000 100000"}});
+  CHECK(parse_error("ctr run --cpu-weight 0 minios") == "ctr run: --cpu-weight '0': expected a number from 1 to 10000");
+  CHECK(parse_error("ctr run --cpus half minios") == "ctr run: --cpus 'half': expected a number of CPUs such as 0.5");
+
+  // The cpu controller arrives with the container kernel's scheduler: until
+  // then the flags are refused before anything starts; with it, the files
+  // hold what was written.
+  isolab::containers::Cgroup parent, child;
+  parent.subtree_control = isolab::containers::CGROUP_ALL_CONTROLLERS;
+  child.parent = &parent;
+  bool has_cpu = isolab::containers::cgroup_file(child, "cpu.weight") != nullptr;
+  Lab lab;
+  // (Without the controller the probes' names would not parse: run the line alone.)
+  Script s = run(lab, has_cpu ? "ctr run --name c --cpu-weight 300 --cpus 0.5 minios spin\nshow ctr.c.cpu.weight\nshow ctr.c.cpu.max\n"
+                              : "ctr run --name c --cpu-weight 300 --cpus 0.5 minios spin\n");
+  if (has_cpu) {
+    CHECK_MESSAGE(s.rc == 0, s.err);
+    CHECK(s.out == "ctr.c.cpu.weight = 300\nctr.c.cpu.max = \"50000 100000\"\n");
+  } else {
+    CHECK(s.rc == 2);
+    CHECK(s.err == "s.isolab:1: ctr run: this kernel's cgroups have no cpu.weight file (its controller is not part of this build)\n");
+    CHECK(lab.containers().empty());
+  }
 }

@@ -108,3 +108,12 @@ TEST_CASE("expr: values print as a student would write them") {
   CHECK(format_value(Value::of(std::string("a\"b\n"))) == "\"a\\\"b\\n\"");
   CHECK(format_value(Value::truth(true)) == "true");
 }
+
+TEST_CASE("expr: + with a string joins text, numbers written as format_value writes them") {
+  auto read = table({{"vm.a.mem", Value::of(16777216.0)}, {"vm.a.console", Value::of(std::string("memory: 16384 KiB usable"))}});
+  CHECK(check("vm.a.console contains \"memory: \" + vm.a.mem / 1024 + \" KiB\"", read).holds);
+  CHECK_FALSE(check("vm.a.console contains \"memory: \" + vm.a.mem / 512 + \" KiB\"", read).holds);
+  CHECK(check("\"a\" + 1.5 == \"a1.5\" && 1 + \"b\" == \"1b\"", read).holds);
+  CHECK(check("1 + 2 == 3", read).holds);  // numbers still add
+  CHECK(check("\"a\" - 1 == 0", read).error == "column 5: arithmetic needs a number, got \"a\"");
+}

@@ -19,7 +19,7 @@ endfunction()
 
 # --- isolab console ---------------------------------------------------------
 run(console_two_vms_three_containers 0
-    "host.vms.running = 2\nctr.job.logs = \"hello from a container\\\\n\"\nctr.db.logs = \"database\\\\n\"\n.*web +minios +running"
+    "host.vms.running = 2\nctr.job.logs = \"hello from a container\\\\n\"\nctr.db.logs = \"database\\\\n\"\nctr.web.pids.max = 4\n.*web +minios +running.*/web +0 +0 +4 +0 +max\n"
     "^$" console ${DATA}/two_vms_three_containers.isolab)
 file(WRITE ${WORK}/syntax.isolab "vm create a\nshow vm.a.state\nvm frobnicate a\n")
 run(console_syntax_error 2 "^$" "syntax.isolab:3: vm: unknown verb 'frobnicate'" console ${WORK}/syntax.isolab)
@@ -35,7 +35,7 @@ run(console_not_yet 2 "" "notyet.isolab:1: ctr exec: not yet" console ${WORK}/no
 run(console_missing_script 2 "" "cannot read" console ${WORK}/no-such.isolab)
 
 # --- isolab lesson ------------------------------------------------------------
-run(lesson_list 0 "01-what-a-vm-is.md +What a VM is" "^$" lesson list)
+run(lesson_list 0 "01-what-a-vm-is.md +What a VM is \\(5 steps\\)\n02-shadow-paging.md +Shadow paging.*\n11-the-same-kernel-is-required.md +The same kernel is required \\([0-9]+ steps\\)\n" "^$" lesson list)
 run(lesson_check_report 0 "passed, 0 failed\n$" "^$" lesson check ${LESSON} --report ${WORK}/report.json)
 file(READ ${WORK}/report.json report)
 if(NOT report MATCHES "\"seen\": {\"vm.a.state\": \"\\\\\"created\\\\\"\"")
@@ -63,3 +63,35 @@ file(WRITE ${WORK}/badprobe.md "${head}```check\nvm.a.instructions > 0  # m\n```
 run(lesson_unknown_probe 2 "^$" "badprobe.md:8: .*unknown probe 'vm.a.instructions'" lesson check ${WORK}/badprobe.md)
 file(WRITE ${WORK}/nomsg.md "${head}```check\nvm.a.insns > 0\n```\n")
 run(lesson_check_without_message 2 "^$" "nomsg.md:8: check 'vm.a.insns > 0' has no message" lesson check ${WORK}/nomsg.md)
+
+# ```ask blocks: `lesson run` asks on standard input and says right or
+# wrong with the computed answer; a wrong answer is a failed check (exit 1);
+# `lesson check` computes the answer; a malformed block exits 2 naming the line.
+file(WRITE ${WORK}/ask.md "${head}```isolab\nvm create a --mem 16M\n```\n\n```ask\nHow many MiB of RAM has VM a?\nanswer: vm.a.mem / 1048576\n```\n")
+file(WRITE ${WORK}/right.txt "16\n")
+file(WRITE ${WORK}/wrong.txt "15\n")
+execute_process(COMMAND ${CLI} lesson run ${WORK}/ask.md --report ${WORK}/ask.json INPUT_FILE ${WORK}/right.txt
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "question: How many MiB of RAM has VM a\\?\nanswer> right: the lab computed 16\n.*1 passed, 0 failed\n$")
+  message(FATAL_ERROR "lesson run with a right answer: exit ${rc}\n${out}${err}")
+endif()
+file(READ ${WORK}/ask.json report)
+if(NOT report MATCHES "\"ask\": {\"question\": \"How many MiB of RAM has VM a\\?\", \"answer\": \"16\", \"answered\": true, \"given\": \"16\", \"correct\": true}")
+  message(FATAL_ERROR "the report lacks the question and answers:\n${report}")
+endif()
+execute_process(COMMAND ${CLI} lesson run ${WORK}/ask.md INPUT_FILE ${WORK}/wrong.txt
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 1 OR NOT out MATCHES "answer> wrong: the lab computed 16\n"
+   OR NOT err MATCHES "ask.md:13: step 1 \\(s\\): ask failed: vm.a.mem / 1048576: wrong answer 15 \\(the lab computed 16\\)")
+  message(FATAL_ERROR "lesson run with a wrong answer: exit ${rc}\n${out}${err}")
+endif()
+message(STATUS "lesson_run_ask: ok")
+run(lesson_check_ask 0 "^1 passed, 0 failed\n$" "^$" lesson check ${WORK}/ask.md)
+run(lesson_check_ask_no_actions 1 "^0 passed, 1 failed\n$" "ask failed: .*no VM named 'a'" lesson check ${WORK}/ask.md --no-actions)
+file(WRITE ${WORK}/badask.md "${head}```ask\nHow many?\ncompare: about\n```\n")
+run(lesson_malformed_ask 2 "^$" "badask.md:9: compare: 'about': expected exact, within N or within N%" lesson check ${WORK}/badask.md)
+
+# `host cgroups` and the cgroup probes in a console script.
+file(WRITE ${WORK}/cgroups.isolab "ctr run --name web --pids-limit 5 --memory 4M minios spin\nwait 1ms\nhost cgroups\nshow ctr.web.pids.max\nshow ctr.web.memory.max\n")
+run(console_host_cgroups 0 "/web +1 +1 +5 +[0-9]+ +4194304\nctr.web.pids.max = 5\nctr.web.memory.max = 4194304\n" "^$"
+    console ${WORK}/cgroups.isolab)
