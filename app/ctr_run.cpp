@@ -1,4 +1,5 @@
-// isolab ctr run: one container on a fresh simulated host kernel (ctr_run.h).
+// isolab ctr run|images: one container on a fresh simulated host kernel,
+// through the container runtime (ctr_run.h).
 #include "app/ctr_run.h"
 
 #include <CLI/CLI.hpp>
@@ -13,6 +14,8 @@
 #include "containers/container.h"
 #include "containers/image.h"
 #include "containers/kernel.h"
+#include "containers/linux_abi.h"
+#include "containers/runtime.h"
 
 #if __has_include("minios_paths.h")
 #include "minios_paths.h"
@@ -72,6 +75,12 @@ int ctr_run(int argc, char** argv) {
   int64_t pids_limit = -1;
   app.add_option("--memory,-m", memory, "memory limit (memory.max of its cgroup), e.g. 8m, 512k, 1g");
   app.add_option("--pids-limit", pids_limit, "most processes at once (pids.max of its cgroup); -1: unlimited");
+  double cpus = 0;
+  uint32_t cpu_weight = 0;
+  std::string network = "bridge";
+  app.add_option("--cpus", cpus, "CPUs it may use (cpu.max of its cgroup), e.g. 0.5")->check(CLI::Range(0.001, 64.0));
+  app.add_option("--cpu-weight", cpu_weight, "its CPU share (cpu.weight of its cgroup, 1..10000)")->check(CLI::Range(1, 10000));
+  app.add_option("--network", network, "none or bridge (recorded)")->check(CLI::IsMember({"none", "bridge"}));
   app.prefix_command();  // IMAGE and CMD... (and their options) are not ours to parse
   std::vector<std::string> args;
   for (int i = argc - 1; i >= 0; i--) args.push_back(argv[i]);
@@ -90,7 +99,7 @@ int ctr_run(int argc, char** argv) {
   if (rest.empty()) {
     std::fprintf(stderr,
                  "isolab ctr run: missing IMAGE (usage: isolab ctr run [--name N] [--hostname H] [--memory SIZE] "
-                 "[--pids-limit N] IMAGE [CMD...])\n");
+                 "[--pids-limit N] [--cpus N] [--cpu-weight N] [--network none|bridge] IMAGE [CMD...])\n");
     return 2;
   }
   uint64_t memory_max = 0;
@@ -113,33 +122,87 @@ int ctr_run(int argc, char** argv) {
     return 2;
   }
   containers::Kernel kernel;
-  auto streams = std::make_shared<containers::vfs::HostStreams>();
-  streams->write = [](int stream, const char* data, size_t len) {
-    std::FILE* out = stream == 2 ? stderr : stdout;
-    std::fwrite(data, 1, len, out);
-    std::fflush(out);
-  };
-  streams->read = [](char* buf, size_t len) -> long { return long(::read(0, buf, len)); };
-  streams->tty = isatty(0) && isatty(1);
+  containers::Runtime runtime(kernel);
+  std::string image_ref = image->name;
+  runtime.add_image(std::move(*image));
   containers::ContainerSpec spec;
   spec.name = name;
   spec.hostname = hostname;
   spec.cmd = rest;
-  spec.streams = streams;
   spec.memory_max = memory_max;
   spec.pids_max = pids_limit > 0 ? pids_limit : -1;
-  auto c = containers::start_container(kernel, *image, spec);
+  spec.cpus = cpus;
+  spec.cpu_weight = cpu_weight;
+  spec.network = network;
+  containers::RunOptions options;
+  options.attach = true;
+  options.on_output = [](int stream, const std::string& text) {
+    std::FILE* out = stream == 2 ? stderr : stdout;
+    std::fwrite(text.data(), 1, text.size(), out);
+    std::fflush(out);
+  };
+  options.stdin_read = [](char* buf, size_t len) -> long { return long(::read(0, buf, len)); };
+  auto c = runtime.run(image_ref, spec, options);
   if (!c) {
-    std::fprintf(stderr, "isolab ctr run: %s\n", c.error().message.c_str());
+    const char* what = c.code() == containers::linux_abi::LINUX_ENOEXEC ? "exec format error: " : "";
+    std::fprintf(stderr, "isolab ctr run: %s%s\n", what, c.error().message.c_str());
     return 2;
   }
-  containers::RunResult why = containers::wait_container(kernel, *c);
-  if (!c->exited) {
-    std::fprintf(stderr, "isolab ctr run: %s: the container's processes are all blocked (deadlock)\n", c->name.c_str());
+  if ((*c)->state != containers::ContainerState::Exited) {
+    std::fprintf(stderr, "isolab ctr run: %s: the container's processes are all blocked (deadlock)\n", (*c)->c.name.c_str());
     return 1;
   }
-  (void)why;
-  return c->exit_code;
+  return (*c)->c.exit_code;
+}
+
+int ctr_images(int argc, char**) {
+  if (argc > 0) {
+    std::fprintf(stderr, "isolab ctr images: takes no arguments\n");
+    return 2;
+  }
+  containers::Kernel kernel;
+  containers::Runtime runtime(kernel);
+  std::vector<std::string> missing;
+  for (const char* name : {"minios", "busybox"}) {
+    auto image = find_image(name);
+    if (image) runtime.add_image(std::move(*image));
+    else missing.push_back(std::string(name) + ": " + image.error().message);
+  }
+  std::printf("%-12s %-19s %10s  %s\n", "IMAGE", "LAYER", "SIZE", "CREATED BY");
+  for (const containers::ImageInfo& info : runtime.images()) {
+    std::printf("%-12s %-19s %10llu  %zu layer%s\n", info.name.c_str(), "", (unsigned long long)info.bytes,
+                info.layers.size(), info.layers.size() == 1 ? "" : "s");
+    for (const containers::LayerPtr& l : info.layers)
+      std::printf("%-12s %-19s %10llu  %s\n", "", l->id.substr(0, 19).c_str(), (unsigned long long)l->bytes,
+                  l->created_by.c_str());
+  }
+  std::printf("layer store: %zu layers, %llu bytes\n", kernel.layers.layers().size(),
+              (unsigned long long)runtime.layers_bytes());
+  for (const std::string& m : missing) std::printf("(not available: %s)\n", m.c_str());
+  return 0;
+}
+
+int ctr_main(int argc, char** argv) {
+  std::string verb = argc > 0 ? argv[0] : "";
+  if (verb == "run") return ctr_run(argc - 1, argv + 1);
+  if (verb == "images") return ctr_images(argc - 1, argv + 1);
+  if (verb == "-h" || verb == "--help") {
+    std::printf("isolab ctr run [flags] IMAGE [CMD...]   one container on a fresh host kernel\n"
+                "isolab ctr images                       the images and their layers\n"
+                "The other verbs (exec ps stop kill rm logs stats commit) act on running\n"
+                "containers: use them in `isolab console` as `ctr VERB ...`.\n");
+    return 0;
+  }
+  for (const char* console_verb : {"exec", "ps", "stop", "kill", "rm", "logs", "stats", "commit"})
+    if (verb == console_verb) {
+      std::fprintf(stderr,
+                   "isolab ctr %s: a one-shot command has no running containers; use `ctr %s` in isolab console\n",
+                   verb.c_str(), verb.c_str());
+      return 2;
+    }
+  std::fprintf(stderr, "isolab ctr: %s (expected run or images; see isolab ctr --help)\n",
+               verb.empty() ? "missing verb" : ("unknown verb '" + verb + "'").c_str());
+  return 2;
 }
 
 }  // namespace isolab::app

@@ -35,8 +35,7 @@ int not_built(const std::string& what, const std::string& issue) {
 int main(int argc, char** argv) {
   // `ctr run` takes Docker-style flags and then the container's own
   // command line, which must reach it untouched: it parses its own.
-  if (argc >= 3 && std::string(argv[1]) == "ctr" && std::string(argv[2]) == "run")
-    return isolab::app::ctr_run(argc - 3, argv + 3);
+  if (argc >= 3 && std::string(argv[1]) == "ctr") return isolab::app::ctr_main(argc - 2, argv + 2);
 
   CLI::App app{"isolab: virtual machines and containers, side by side, for teaching"};
   app.require_subcommand(0, 1);

@@ -1,4 +1,4 @@
-// Container images from host directories (image.h).
+// Container images and containers' root file systems (image.h).
 #include "containers/image.h"
 
 #include <cstdlib>
@@ -63,38 +63,60 @@ bool load_tree(const fs::path& dir, const vfs::InodePtr& into, std::string& erro
 
 }  // namespace
 
+uint64_t Image::bytes() const {
+  uint64_t n = 0;
+  for (const LayerPtr& l : layers) n += l->bytes;
+  return n;
+}
+
+Image image_from_tree(const std::string& name, vfs::InodePtr root, const std::string& created_by) {
+  return Image{name, {make_layer(std::move(root), created_by)}};
+}
+
 ErrorOr<Image> image_from_bin_dir(const std::string& name, const std::string& bin_dir) {
-  Image img{name, vfs::make_dir(0755)};
-  auto bin = subdir(img.root, "bin");
+  auto root = vfs::make_dir(0755);
+  auto bin = subdir(root, "bin");
   std::string error;
   if (!fs::is_directory(bin_dir)) return make_error(LINUX_ENOENT, bin_dir + ": no such directory (is miniOS built?)");
   if (!load_tree(bin_dir, bin, error)) return make_error(LINUX_ENOENT, error);
   if (bin->entries.empty()) return make_error(LINUX_ENOENT, bin_dir + ": no programs in it");
   for (auto& [n, f] : bin->entries) f->mode |= 0555;
-  auto etc = subdir(img.root, "etc");
+  auto etc = subdir(root, "etc");
   std::string hostname = name + "\n";
   etc->entries["hostname"] = vfs::make_file(std::make_shared<vfs::Bytes>(hostname.begin(), hostname.end()));
-  return img;
+  return image_from_tree(name, std::move(root), "COPY " + bin_dir + " /bin");
 }
 
 ErrorOr<Image> image_from_rootfs(const std::string& name, const std::string& dir) {
-  Image img{name, vfs::make_dir(0755)};
+  auto root = vfs::make_dir(0755);
   std::string error;
   if (!fs::is_directory(dir)) return make_error(LINUX_ENOENT, dir + ": no such directory");
-  if (!load_tree(dir, img.root, error)) return make_error(LINUX_ENOENT, error);
-  return img;
+  if (!load_tree(dir, root, error)) return make_error(LINUX_ENOENT, error);
+  return image_from_tree(name, std::move(root), "ADD " + dir + " /");
 }
 
-vfs::InodePtr container_root(Kernel& k, const Image& image) {
-  vfs::InodePtr root = vfs::clone_tree(image.root);
-  root->entries["proc"] = vfs::make_procfs(k);
-  subdir(subdir(root, "sys"), "fs")->entries["cgroup"] = vfs::make_cgroupfs(k);
+LayerPtr init_layer() {
+  auto root = vfs::make_dir(0755);
+  subdir(root, "proc")->mode = 0555;
+  subdir(subdir(subdir(root, "sys"), "fs"), "cgroup");
   auto dev = subdir(root, "dev");
   dev->entries["null"] = vfs::make_device(vfs::Device::Null);
   dev->entries["zero"] = vfs::make_device(vfs::Device::Zero);
-  auto tmp = subdir(root, "tmp");
-  tmp->mode = 01777;
-  return root;
+  subdir(root, "tmp")->mode = 01777;
+  return make_layer(std::move(root), "init: mount points, /dev, /tmp");
+}
+
+RootFs container_root(Kernel& k, const Image& image) {
+  RootFs fs;
+  auto ov = std::make_shared<vfs::Overlay>();
+  for (const LayerPtr& l : image.layers) fs.layers.push_back(k.layers.intern(l));
+  fs.layers.push_back(k.layers.intern(init_layer()));
+  for (auto it = fs.layers.rbegin(); it != fs.layers.rend(); ++it) ov->lowers.push_back((*it)->root);
+  ov->mounts["/proc"] = vfs::make_procfs(k);
+  ov->mounts["/sys/fs/cgroup"] = vfs::make_cgroupfs(k);
+  fs.root = vfs::make_overlay(ov);
+  fs.overlay = std::move(ov);
+  return fs;
 }
 
 // The applets the lessons and the acceptance use, linked in /bin.
@@ -111,9 +133,12 @@ ErrorOr<Image> image_busybox(const std::string& dir) {
   auto img = image_from_rootfs("busybox", dir);
   if (!img.ok()) return img;
   Image image = std::move(img.value());
-  auto bin = subdir(image.root, "bin");
+  auto links = vfs::make_dir(0755);
+  auto bin = subdir(links, "bin");
+  const vfs::Inode& lower_bin = *image.layers.front()->root->entries.at("bin");
   for (const char* applet : kBusyboxApplets)
-    if (!bin->entries.count(applet)) bin->entries[applet] = vfs::make_symlink("busybox");
+    if (!lower_bin.entries.count(applet)) bin->entries[applet] = vfs::make_symlink("busybox");
+  image.layers.push_back(make_layer(std::move(links), "RUN busybox --install -s"));
   return image;
 }
 

@@ -157,8 +157,12 @@ ErrorOr<Process*> Kernel::spawn(const SpawnSpec& spec) {
   p->cwd.stack = {{"", spec.root}};
   p->cwd.inode = spec.root;
   Cgroup* cg = spec.cgroup ? spec.cgroup : cgroups.root;
-  uint32_t ns_flags = spec.ns_flags | (spec.new_pid_ns ? LINUX_CLONE_NEWPID : 0) | (spec.new_uts_ns ? LINUX_CLONE_NEWUTS : 0);
-  ns::create_container_namespaces(*this, *p, host_ns, ns_flags, spec.root, cg, spec.hostname);
+  if (spec.join) {
+    p->ns = spec.join->ns;  // docker exec: the container's namespaces, all of them
+  } else {
+    uint32_t ns_flags = spec.ns_flags | (spec.new_pid_ns ? LINUX_CLONE_NEWPID : 0) | (spec.new_uts_ns ? LINUX_CLONE_NEWUTS : 0);
+    ns::create_container_namespaces(*this, *p, host_ns, ns_flags, spec.root, cg, spec.hostname);
+  }
   auto walked = vfs::walk(*p, spec.path, true);
   if (!walked) return walked.error();
   const vfs::InodePtr& inode = walked->inode;

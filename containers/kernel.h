@@ -26,6 +26,7 @@
 #include "containers/fault.h"
 #include "containers/frames.h"
 #include "containers/pagecache.h"
+#include "containers/layer.h"
 #include "containers/process.h"
 #include "containers/sched.h"
 #include "cpu/bus.h"
@@ -66,6 +67,9 @@ struct SpawnSpec {
   uint32_t ns_flags = 0;
   std::string hostname;
   Cgroup* cgroup = nullptr;  // the cgroup it starts in; null: the root
+  // Join this process's namespaces instead (docker exec, as setns(2) into
+  // each of them): new_pid_ns, new_uts_ns and hostname are then unused.
+  const Process* join = nullptr;
 };
 
 enum class RunResult : uint8_t {
@@ -140,6 +144,7 @@ class Kernel : public cpu::CpuHooks {
   FrameAllocator frames;
   PageCache page_cache;     // file pages shared by every process that maps them
   CgroupHierarchy cgroups;  // cgroup v2; the root enables every controller (as systemd does at boot)
+  LayerStore layers;        // image layers, each stored once (layer.h)
   trace::Trace* trace = nullptr;  // where events go, if anywhere
   KernelStats stats;
   Scheduler sched;          // weighted fair, honouring cpu.weight and cpu.max

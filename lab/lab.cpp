@@ -94,7 +94,9 @@ containers::ErrorOr<containers::Image> find_image(const std::string& name) {
         auto bytes = std::make_shared<containers::vfs::Bytes>(emulator::read_file(kernel));
         auto boot = containers::vfs::make_dir(0755);
         boot->entries["minios.elf"] = containers::vfs::make_file(std::move(bytes), 0755);
-        image->root->entries["boot"] = boot;
+        auto root = containers::vfs::make_dir(0755);
+        root->entries["boot"] = boot;
+        image->layers.push_back(containers::make_layer(std::move(root), "COPY minios.elf /boot"));
       } catch (const emulator::LoadError&) {
         // No kernel file: the image is the programs alone.
       }

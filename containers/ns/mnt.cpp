@@ -69,6 +69,7 @@ uint32_t enclosing_mount(const MntNamespace& ns, const vfs::Location& loc) {
 
 vfs::InodePtr child(const vfs::InodePtr& dir, const char* name) {
   if (!dir || dir->type != vfs::InodeType::Dir) return nullptr;
+  if (dir->ops) return dir->ops->lookup(name);  // an overlay's merged directory (vfs/overlay.h)
   auto it = dir->entries.find(name);
   return it == dir->entries.end() ? nullptr : it->second;
 }

@@ -1,7 +1,9 @@
 // File system calls: open/openat, read/write, close, lseek, dup, pipe,
-// getdents64, stat64, access, readlink, chdir/getcwd, ioctl, fcntl64,
-// mkdir, unlink (open(2), read(2), pipe(7), getdents64(2), stat(2),
-// ioctl_tty(2), fcntl(2)).
+// getdents64, stat64, access, readlink, chdir/getcwd, ioctl, fcntl64
+// (open(2), read(2), pipe(7), getdents64(2), stat(2), ioctl_tty(2),
+// fcntl(2)). The calls that change the tree are paths.cpp's. Opening a
+// file for writing goes through the VFS's make_writable, so on a
+// container's overlay root an image's file is copied up first.
 #include <algorithm>
 #include <cstring>
 
@@ -13,12 +15,8 @@ namespace isolab::containers::syscalls {
 using namespace linux_abi;
 using vfs::InodeType;
 
-namespace {
-
-// Read the path argument and walk it from `dirfd` (AT_FDCWD: the working
-// directory). An empty path is ENOENT unless `empty_path` (AT_EMPTY_PATH).
-ErrorOr<vfs::Location> resolve_at(Process& p, int32_t dirfd, uint32_t path_va, bool follow,
-                                  bool empty_path = false) {
+// The path argument, walked from dirfd (syscalls.h).
+ErrorOr<vfs::Location> resolve_at(Process& p, int32_t dirfd, uint32_t path_va, bool follow, bool empty_path) {
   std::string path;
   if (!p.mm->read_string(path_va, path)) return make_error(LINUX_EFAULT);
   const vfs::Location* start = nullptr;
@@ -37,6 +35,8 @@ ErrorOr<vfs::Location> resolve_at(Process& p, int32_t dirfd, uint32_t path_va, b
   return vfs::walk(p, path, follow, start);
 }
 
+namespace {
+
 ErrorOr<vfs::FilePtr> open_at(Kernel& k, Process& p, int32_t dirfd, uint32_t path_va, uint32_t flags,
                               uint32_t mode) {
   auto loc = resolve_at(p, dirfd, path_va, !(flags & LINUX_O_NOFOLLOW));
@@ -45,11 +45,11 @@ ErrorOr<vfs::FilePtr> open_at(Kernel& k, Process& p, int32_t dirfd, uint32_t pat
   uint32_t acc = flags & LINUX_O_ACCMODE;
   if (!inode) {
     if (!(flags & LINUX_O_CREAT)) return make_error(LINUX_ENOENT);
-    if (loc->parent->synthetic_dir()) return make_error(LINUX_EACCES);
-    inode = vfs::make_file(nullptr, mode & 07777);
+    inode = vfs::make_file(nullptr, mode & 07777 & ~p.umask);
     inode->mtime_ns = k.now_ns();
-    loc->parent->entries[loc->last] = inode;
+    if (int32_t r = vfs::add_entry(*loc, inode)) return make_error(-r);
     loc->stack.emplace_back(loc->last, inode);
+    loc->inode = inode;
   } else if ((flags & LINUX_O_CREAT) && (flags & LINUX_O_EXCL)) {
     return make_error(LINUX_EEXIST);
   }
@@ -57,12 +57,22 @@ ErrorOr<vfs::FilePtr> open_at(Kernel& k, Process& p, int32_t dirfd, uint32_t pat
   if ((flags & LINUX_O_DIRECTORY) && inode->type != InodeType::Dir) return make_error(LINUX_ENOTDIR);
   if (inode->type == InodeType::Dir && acc != LINUX_O_RDONLY) return make_error(LINUX_EISDIR);
   if (inode->generate && acc != LINUX_O_RDONLY && !inode->store) return make_error(LINUX_EACCES);
+  bool truncate = (flags & LINUX_O_TRUNC) && acc != LINUX_O_RDONLY;
+  if (inode->type == InodeType::File && !inode->generate && (acc != LINUX_O_RDONLY || truncate)) {
+    // The first write to an image's file copies it up (without its bytes
+    // when they are about to be truncated away).
+    auto w = vfs::make_writable(*loc, !truncate);
+    if (!w) return w.error();
+    inode = *w;
+    loc->inode = inode;
+    loc->stack.back().second = inode;
+  }
   auto f = std::make_shared<vfs::OpenFile>();
   f->inode = inode;
   f->flags = flags & ~(LINUX_O_CREAT | LINUX_O_EXCL | LINUX_O_NOCTTY | LINUX_O_TRUNC | LINUX_O_CLOEXEC);
   f->path = loc->path();
   f->location = *loc;
-  if (inode->type == InodeType::File && (flags & LINUX_O_TRUNC) && acc != LINUX_O_RDONLY && !inode->generate) {
+  if (inode->type == InodeType::File && truncate && !inode->generate) {
     inode->data = std::make_shared<vfs::Bytes>();  // the old bytes stay with whoever shares them
     inode->mtime_ns = k.now_ns();
   }
@@ -72,11 +82,7 @@ ErrorOr<vfs::FilePtr> open_at(Kernel& k, Process& p, int32_t dirfd, uint32_t pat
   }
   if (inode->type == InodeType::Dir) {
     f->dir_names = {".", ".."};
-    if (inode->list) {
-      for (std::string& n : inode->list(p)) f->dir_names.push_back(std::move(n));
-    } else {
-      for (auto& [name, child] : inode->entries) f->dir_names.push_back(name);
-    }
+    for (std::string& n : vfs::list(*inode, p)) f->dir_names.push_back(std::move(n));
   }
   return f;
 }
@@ -175,8 +181,9 @@ static int32_t do_write(Kernel& k, Process& p, vfs::OpenFile& f, uint32_t buf, u
     return r < 0 ? r : int32_t(len);
   }
   if (in.type != InodeType::File) return -LINUX_EISDIR;
-  // Copy-up: bytes shared with the image (or a running program) are copied
-  // before this file's first write.
+  if (in.frozen) return -LINUX_EROFS;  // an image layer's file: open() copies up, so never here
+  // Bytes shared with a running program's mapping or a hard link's copy are
+  // copied before this file's first write.
   if (in.data.use_count() > 1) in.data = std::make_shared<vfs::Bytes>(*in.data);
   if (f.flags & LINUX_O_APPEND) f.offset = in.data->size();
   if (f.offset + len > (256u << 20)) return -LINUX_EFBIG;
@@ -317,8 +324,7 @@ int32_t sys_getdents64(Kernel&, Process& p, const Args& a) {
     vfs::InodePtr child;
     if (name == ".") child = f->inode;
     else if (name == "..") child = f->location.parent ? f->location.parent : f->inode;
-    else if (f->inode->lookup) child = f->inode->lookup(p, name);
-    else if (auto it = f->inode->entries.find(name); it != f->inode->entries.end()) child = it->second;
+    else child = vfs::lookup(f->inode, name, p);
     if (!child) {  // gone since the directory was opened
       f->offset++;
       continue;
@@ -384,6 +390,8 @@ static Stat64 stat_of(const vfs::OpenFile* f, const vfs::Inode* in) {
       break;
   }
   st.st_mode |= in->mode & 07777;
+  st.st_uid = in->uid;
+  st.st_gid = in->gid;
   st.st_size = int64_t(size);
   st.st_blocks = (size + 511) / 512;
   st.st_mtime = st.st_atime = st.st_ctime = uint32_t(in->mtime_ns / 1000000000u);
@@ -531,43 +539,6 @@ int32_t sys_fcntl64(Kernel&, Process& p, const Args& a) {
     case LINUX_F_SETFL: f->flags = (f->flags & ~(LINUX_O_APPEND | LINUX_O_NONBLOCK)) | (a[2] & (LINUX_O_APPEND | LINUX_O_NONBLOCK)); return 0;
     default: return -LINUX_EINVAL;
   }
-}
-
-int32_t sys_mkdir(Kernel& k, Process& p, const Args& a) {
-  auto loc = resolve_at(p, LINUX_AT_FDCWD, a[0], false);
-  if (!loc) return -loc.code();
-  if (loc->inode) return -LINUX_EEXIST;
-  if (loc->parent->make_child) return loc->parent->make_child(p, loc->last);
-  if (loc->parent->synthetic_dir()) return -LINUX_EACCES;
-  auto dir = vfs::make_dir(a[1] & 07777);
-  dir->mtime_ns = k.now_ns();
-  loc->parent->entries[loc->last] = dir;
-  return 0;
-}
-
-int32_t sys_unlink(Kernel&, Process& p, const Args& a) {
-  auto loc = resolve_at(p, LINUX_AT_FDCWD, a[0], false);
-  if (!loc) return -loc.code();
-  if (!loc->inode) return -LINUX_ENOENT;
-  if (loc->inode->type == InodeType::Dir) return -LINUX_EISDIR;
-  if (loc->parent->synthetic_dir()) return -LINUX_EACCES;
-  loc->parent->entries.erase(loc->last);
-  return 0;
-}
-
-// rmdir(path): an empty directory, or a kernel object (a cgroup) that says
-// itself whether it can go (EBUSY).
-int32_t sys_rmdir(Kernel&, Process& p, const Args& a) {
-  auto loc = resolve_at(p, LINUX_AT_FDCWD, a[0], false);
-  if (!loc) return -loc.code();
-  if (!loc->inode) return -LINUX_ENOENT;
-  if (loc->inode->type != InodeType::Dir) return -LINUX_ENOTDIR;
-  if (loc->last == "." || loc->stack.size() <= 1) return -LINUX_EBUSY;
-  if (loc->parent->remove_child) return loc->parent->remove_child(p, loc->last);
-  if (loc->parent->synthetic_dir() || loc->inode->synthetic_dir()) return -LINUX_EACCES;
-  if (!loc->inode->entries.empty()) return -LINUX_ENOTEMPTY;
-  loc->parent->entries.erase(loc->last);
-  return 0;
 }
 
 }  // namespace isolab::containers::syscalls

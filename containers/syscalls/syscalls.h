@@ -39,6 +39,10 @@ const Syscall* lookup(uint32_t nr);
 // Helpers shared by the families.
 // Read a NULL-terminated array of string pointers (execve's argv, envp).
 bool read_string_array(Process& p, uint32_t va, std::vector<std::string>& out, int32_t& error);
+// Read the path argument at `path_va` and walk it from `dirfd` (AT_FDCWD:
+// the working directory). An empty path is ENOENT unless `empty_path`
+// (AT_EMPTY_PATH), which names dirfd's own file (files.cpp).
+ErrorOr<vfs::Location> resolve_at(Process& p, int32_t dirfd, uint32_t path_va, bool follow, bool empty_path = false);
 // Copy a value out to user memory; -EFAULT on a bad address.
 template <class T>
 int32_t put_user(Process& p, uint32_t va, const T& value) {
@@ -65,7 +69,14 @@ ISOLAB_SYSCALL(pipe); ISOLAB_SYSCALL(pipe2); ISOLAB_SYSCALL(getdents64); ISOLAB_
 ISOLAB_SYSCALL(lstat64); ISOLAB_SYSCALL(fstat64); ISOLAB_SYSCALL(fstatat64); ISOLAB_SYSCALL(access);
 ISOLAB_SYSCALL(faccessat); ISOLAB_SYSCALL(readlink); ISOLAB_SYSCALL(readlinkat); ISOLAB_SYSCALL(chdir);
 ISOLAB_SYSCALL(fchdir); ISOLAB_SYSCALL(getcwd); ISOLAB_SYSCALL(ioctl); ISOLAB_SYSCALL(fcntl64);
+// paths.cpp
 ISOLAB_SYSCALL(mkdir); ISOLAB_SYSCALL(unlink); ISOLAB_SYSCALL(rmdir);
+ISOLAB_SYSCALL(mkdirat); ISOLAB_SYSCALL(unlinkat); ISOLAB_SYSCALL(rename); ISOLAB_SYSCALL(renameat);
+ISOLAB_SYSCALL(renameat2); ISOLAB_SYSCALL(link); ISOLAB_SYSCALL(linkat); ISOLAB_SYSCALL(symlink);
+ISOLAB_SYSCALL(symlinkat); ISOLAB_SYSCALL(chmod); ISOLAB_SYSCALL(fchmod); ISOLAB_SYSCALL(fchmodat);
+ISOLAB_SYSCALL(truncate); ISOLAB_SYSCALL(ftruncate); ISOLAB_SYSCALL(truncate64); ISOLAB_SYSCALL(ftruncate64);
+ISOLAB_SYSCALL(utimensat); ISOLAB_SYSCALL(utimensat_time64); ISOLAB_SYSCALL(chown); ISOLAB_SYSCALL(lchown);
+ISOLAB_SYSCALL(chown32); ISOLAB_SYSCALL(lchown32); ISOLAB_SYSCALL(fchown32); ISOLAB_SYSCALL(fchownat);
 // system.cpp
 ISOLAB_SYSCALL(uname); ISOLAB_SYSCALL(sethostname); ISOLAB_SYSCALL(clock_gettime);
 ISOLAB_SYSCALL(clock_gettime64); ISOLAB_SYSCALL(gettimeofday); ISOLAB_SYSCALL(time);

@@ -1,4 +1,5 @@
-// The in-memory VFS: inodes, path walk, open files, pipes (vfs.h).
+// The in-memory VFS: inodes, path walk, directory operations, open files,
+// pipes (vfs.h).
 #include "containers/vfs/vfs.h"
 
 #include <atomic>
@@ -64,10 +65,122 @@ std::string link_target(const Inode& inode, const Process& viewer) {
 }
 
 // The entry `name` of `dir`, as seen through the mounts of `p`'s mount namespace.
-static InodePtr lookup(const InodePtr& dir, const std::string& name, const Process& p) {
+InodePtr lookup(const InodePtr& dir, const std::string& name, const Process& p) {
+  if (dir->ops) return ns::follow_mounts(p, dir->ops->lookup(name));
   if (dir->lookup) return ns::follow_mounts(p, dir->lookup(p, name));
   auto it = dir->entries.find(name);
   return it == dir->entries.end() ? nullptr : ns::follow_mounts(p, it->second);
+}
+
+std::vector<std::string> list(const Inode& dir, const Process& p) {
+  if (dir.ops) return dir.ops->names();
+  std::vector<std::string> names;
+  if (dir.list) {
+    names = dir.list(p);
+  } else {
+    for (const auto& [name, child] : dir.entries) names.push_back(name);
+  }
+  return names;
+}
+
+int32_t add_entry(const Location& at, InodePtr child) {
+  Inode& dir = *at.parent;
+  if (dir.ops) return dir.ops->add(at.last, std::move(child));
+  if (dir.synthetic_dir()) return -LINUX_EACCES;
+  if (dir.frozen) return -LINUX_EROFS;
+  dir.entries[at.last] = std::move(child);
+  return 0;
+}
+
+// Is the entry `name` of `dir` a mount point?
+static bool mount_point(const InodePtr& dir, const std::string& name) {
+  if (dir->ops) {
+    InodePtr e = dir->ops->lookup(name);
+    return e && e->mounted;
+  }
+  auto it = dir->entries.find(name);
+  return it != dir->entries.end() && it->second->mounted;
+}
+
+int32_t remove_entry(const Location& at) {
+  Inode& dir = *at.parent;
+  if (mount_point(at.parent, at.last)) return -LINUX_EBUSY;
+  if (dir.ops) return dir.ops->remove(at.last);
+  if (dir.synthetic_dir()) return -LINUX_EACCES;
+  if (dir.frozen) return -LINUX_EROFS;
+  dir.entries.erase(at.last);
+  return 0;
+}
+
+ErrorOr<InodePtr> make_writable(const Location& at, bool with_data) {
+  // A frozen lower file, or an overlay's own directory node (not the root
+  // of a file system mounted on it), is copied up by the overlay.
+  if (at.parent && at.parent != at.inode && at.parent->ops && (at.inode->frozen || at.inode->ops))
+    return at.parent->ops->writable(at.last, with_data);
+  if (at.inode->frozen) return make_error(LINUX_EROFS);
+  return at.inode;
+}
+
+// Change the attributes of the inode at `at` with `change`.
+static int32_t change_attrs(const Location& at, const std::function<void(Inode&)>& change) {
+  if (at.inode->type == InodeType::Dir && at.inode->ops) {
+    Inode attrs;
+    attrs.mode = at.inode->mode;
+    attrs.uid = at.inode->uid;
+    attrs.gid = at.inode->gid;
+    attrs.mtime_ns = at.inode->mtime_ns;
+    change(attrs);
+    return at.inode->ops->set_attr(attrs.mode, attrs.uid, attrs.gid, attrs.mtime_ns);
+  }
+  if (at.inode->generate || at.inode->synthetic_dir() || at.inode->store) return -LINUX_EPERM;
+  auto w = make_writable(at, true);
+  if (!w) return -w.code();
+  change(**w);
+  return 0;
+}
+
+int32_t set_mode(const Location& at, uint32_t mode) {
+  return change_attrs(at, [mode](Inode& in) { in.mode = mode & 07777; });
+}
+
+int32_t set_owner(const Location& at, uint32_t uid, uint32_t gid) {
+  return change_attrs(at, [uid, gid](Inode& in) {
+    if (uid != 0xFFFFFFFFu) in.uid = uid;
+    if (gid != 0xFFFFFFFFu) in.gid = gid;
+  });
+}
+
+int32_t set_mtime(const Location& at, uint64_t mtime_ns) {
+  return change_attrs(at, [mtime_ns](Inode& in) { in.mtime_ns = mtime_ns; });
+}
+
+static bool dir_empty(const Inode& dir, const Process& p) { return list(dir, p).empty(); }
+
+int32_t rename(const Process& p, const Location& from, const Location& to) {
+  const InodePtr& src = from.inode;
+  if (from.stack.size() <= 1 || from.last == "." || from.last == "..") return -LINUX_EBUSY;
+  if (to.inode == src) return 0;  // the same file: nothing to do, as POSIX says
+  if (src->type == InodeType::Dir) {
+    for (const auto& [name, in] : to.stack)
+      if (in == src) return -LINUX_EINVAL;  // a directory into itself
+    if (to.parent == src) return -LINUX_EINVAL;
+  }
+  if (to.inode) {
+    if (src->type == InodeType::Dir && to.inode->type != InodeType::Dir) return -LINUX_ENOTDIR;
+    if (src->type != InodeType::Dir && to.inode->type == InodeType::Dir) return -LINUX_EISDIR;
+    if (to.inode->type == InodeType::Dir && !dir_empty(*to.inode, p)) return -LINUX_ENOTEMPTY;
+    if (mount_point(to.parent, to.last)) return -LINUX_EBUSY;
+  }
+  if (mount_point(from.parent, from.last) || src->mounted) return -LINUX_EBUSY;
+  Inode& a = *from.parent;
+  Inode& b = *to.parent;
+  if (a.ops) return a.ops->rename(from.last, b, to.last);
+  if (b.ops || a.synthetic_dir() || b.synthetic_dir()) return -LINUX_EXDEV;
+  if (a.frozen || b.frozen) return -LINUX_EROFS;
+  InodePtr moving = src;
+  a.entries.erase(from.last);
+  b.entries[to.last] = std::move(moving);
+  return 0;
 }
 
 static std::deque<std::string> split(const std::string& path) {
@@ -104,6 +217,7 @@ ErrorOr<Location> walk(const Process& p, const std::string& path, bool follow_la
     }
     if (name.size() > 255) return make_error(LINUX_ENAMETOOLONG);
     InodePtr child = lookup(cur, name, p);
+    while (child && child->mounted) child = child->mounted;  // cross into a mounted file system
     if (!child) {
       if (!last) return make_error(LINUX_ENOENT);
       loc.parent = cur;
@@ -145,16 +259,6 @@ std::pair<FilePtr, FilePtr> make_pipe() {
   w->pipe_writer = true;
   p->readers = p->writers = 1;
   return {r, w};
-}
-
-InodePtr clone_tree(const InodePtr& root) {
-  if (root->type != InodeType::Dir || root->list) return root;
-  auto copy = std::make_shared<Inode>(*root);
-  for (auto& [name, child] : copy->entries) {
-    if (child->type == InodeType::Dir) child = clone_tree(child);
-    else child = std::make_shared<Inode>(*child);  // shares the bytes
-  }
-  return copy;
 }
 
 }  // namespace isolab::containers::vfs

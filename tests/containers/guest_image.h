@@ -9,9 +9,12 @@ namespace isolab::containers::test {
 
 inline Image guest_image() {
   Image img = test_image();
-  auto& bin = img.root->entries["bin"];
+  auto bin = vfs::make_dir(0755);
   for (const char* name : {"nsprobe", "sigprobe"})
     bin->entries[name] = vfs::make_file(read_file(std::string(ISOLAB_TEST_GUEST_DIR) + "/" + name), 0755);
+  auto root = vfs::make_dir(0755);
+  root->entries["bin"] = bin;
+  img.layers.push_back(make_layer(root, "COPY nsprobe sigprobe /bin"));
   return img;
 }
 

@@ -22,23 +22,25 @@ inline std::shared_ptr<vfs::Bytes> read_file(const std::string& path) {
   return std::make_shared<vfs::Bytes>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-// The test image: miniOS's /bin (when built) plus the probe, and
-// /etc/hostname (a file that is not a program).
+// The test image: miniOS's /bin (when built), and over it a layer with the
+// probe and /etc/hostname (a file that is not a program).
 inline Image test_image() {
-  Image img{"test", vfs::make_dir(0755)};
+  Image img{"test", {}};
 #ifdef ISOLAB_HAVE_MINIOS
   auto minios = image_from_bin_dir("test", ISOLAB_MINIOS_BIN_DIR);
   if (minios) img = *minios;
 #endif
-  auto& bin = img.root->entries["bin"];
-  if (!bin) bin = vfs::make_dir(0755);
+  auto root = vfs::make_dir(0755);
+  auto bin = vfs::make_dir(0755);
+  root->entries["bin"] = bin;
   bin->entries["probe"] = vfs::make_file(read_file(std::string(ISOLAB_TEST_GUEST_DIR) + "/probe"), 0755);
   std::string text = "echo this is a script without #!\n";
   bin->entries["notelf"] = vfs::make_file(std::make_shared<vfs::Bytes>(text.begin(), text.end()), 0755);
-  auto& etc = img.root->entries["etc"];
-  if (!etc) etc = vfs::make_dir(0755);
+  auto etc = vfs::make_dir(0755);
+  root->entries["etc"] = etc;
   std::string host = "test\n";
   etc->entries["hostname"] = vfs::make_file(std::make_shared<vfs::Bytes>(host.begin(), host.end()));
+  img.layers.push_back(make_layer(root, "COPY probe notelf hostname"));
   return img;
 }
 

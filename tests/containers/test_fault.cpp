@@ -40,7 +40,7 @@ TEST_CASE("fault: with the COW bug on, a write in container A is seen through co
     if (e.kind == isolab::trace::Kind::Exception) events.push_back(e.what);
   });
   Image img = workload_image();
-  auto stored = img.root->entries["srv"]->entries["page.txt"]->data;
+  auto stored = img.layers.back()->root->entries["srv"]->entries["page.txt"]->data;
   vfs::Bytes original = *stored;
   fault_set_cow_bug(k, true);
   CHECK(events == std::vector<std::string>{"fault: COW bug on"});

@@ -23,12 +23,15 @@ inline const std::string& page_text() {
 
 inline Image workload_image() {
   Image img = test_image();
-  img.root->entries["bin"]->entries["workload"] =
-      vfs::make_file(read_file(std::string(ISOLAB_TEST_GUEST_DIR) + "/workload"), 0755);
+  auto bin = vfs::make_dir(0755);
+  bin->entries["workload"] = vfs::make_file(read_file(std::string(ISOLAB_TEST_GUEST_DIR) + "/workload"), 0755);
   auto srv = vfs::make_dir(0755);
   const std::string& t = page_text();
   srv->entries["page.txt"] = vfs::make_file(std::make_shared<vfs::Bytes>(t.begin(), t.end()));
-  img.root->entries["srv"] = srv;
+  auto root = vfs::make_dir(0755);
+  root->entries["bin"] = bin;
+  root->entries["srv"] = srv;
+  img.layers.push_back(make_layer(root, "COPY workload /bin; COPY page.txt /srv"));
   return img;
 }
 

@@ -161,7 +161,8 @@ TEST_CASE("probes: the hello-amd64 image's x86-64 program is refused by the i386
   Lab lab;
   std::string out = run(lab, "ctr run --name x hello-amd64 hello\n");
   CHECK(out == "ctr run x: exec format error: /bin/hello: a 64-bit ELF (ELFCLASS64): this kernel runs i386 programs only; "
-               "a container needs the host's ABI\n");
+               "a container needs the host's ABI (the kernel cannot execute that format: x86-64 code needs a 64-bit kernel, "
+        "and containers share the host's)\n");
   CHECK(probe(lab, "ctr.x.state").string == "failed");
   CHECK(probe(lab, "ctr.x.logs").string.empty());
 }
