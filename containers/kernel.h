@@ -131,6 +131,11 @@ class Kernel : public cpu::CpuHooks {
   FrameAllocator frames;
   CgroupHierarchy cgroups;  // cgroup v2; the root enables every controller (as systemd does at boot)
   trace::Trace* trace = nullptr;  // where events go, if anywhere
+  // The debugger's stop (lab/debugger.h): when set, called as each system
+  // call completes (not when it blocks to be restarted); returning true
+  // stops the CPU right after the INT 0x80, so run() returns at its next
+  // check of `done`.
+  std::function<bool(const Process& p, uint32_t nr, int32_t result)> stop_after_syscall;
   KernelStats stats;
   std::shared_ptr<PidNamespace> init_pid_ns;
   std::shared_ptr<UtsNamespace> init_uts_ns;
