@@ -17,6 +17,9 @@
 #ifdef ISOLAB_HAVE_BENCH
 #include "bench/cpu_bench.h"
 #include "bench/vm_bench.h"
+#ifdef ISOLAB_HAVE_BENCH_UI
+#include "bench/ui_bench.h"
+#endif
 #endif
 
 namespace {
@@ -97,7 +100,14 @@ int main(int argc, char** argv) {
       return not_built("bench vm", "issue #3");
 #endif
     }
-    for (const char* g : {"ctr", "ui", "kvm"})
+    if (bench_group == "all" || bench_group == "ui") {
+#ifdef ISOLAB_HAVE_BENCH_UI
+      rc |= isolab::bench::run_ui_bench(std::cout);
+#else
+      if (bench_group == "ui") return not_built("bench ui", "issue #7 (the visualizer: SDL2 and Dear ImGui)");
+#endif
+    }
+    for (const char* g : {"ctr", "kvm"})
       if (bench_group == g) return not_built(std::string("bench ") + g, "the issue for that world");
     return rc;
   }

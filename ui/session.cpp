@@ -10,6 +10,10 @@
 #include <filesystem>
 #include <sstream>
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "lab/console.h"
 #include "lab/debugger.h"
 
@@ -21,6 +25,8 @@ namespace {
 // that the UI never waits long for it, long enough that taking and
 // releasing the lock costs nothing.
 constexpr auto kSliceWall = std::chrono::milliseconds(4);
+// The worker's nice value, relative to the UI thread's 0.
+constexpr int kWorkerNice = 10;
 // Instructions a step started from the GUI may take before it gives up
 // (a few tenths of a second of the user's time).
 constexpr uint64_t kGuiStepBudget = 50'000'000;
@@ -217,6 +223,11 @@ void Session::run_posted() {
 }
 
 void Session::worker_loop() {
+  // The window comes first: on a busy host (a classroom machine, two cores
+  // shared with a compiler) the emulation gives way to the UI thread, as a
+  // VMM's vCPU threads give way to its display thread. Linux gives each
+  // thread its own nice value.
+  setpriority(PRIO_PROCESS, pid_t(syscall(SYS_gettid)), kWorkerNice);
   while (!quit_) {
     // The UI is waiting to draw: let it have the lab first.
     while (ui_waiting_.load() > 0 && !quit_) std::this_thread::yield();
