@@ -22,7 +22,9 @@ namespace {
 // (the default font has only ASCII).
 std::string reflow(const std::string& md) {
   std::string out;
-  for (size_t i = 0; i < md.size(); i++) {
+  size_t i = 0;
+  while (i < md.size() && std::isspace(uint8_t(md[i]))) i++;
+  for (; i < md.size(); i++) {
     if (md[i] == '\n') {
       const bool para = i + 1 < md.size() && md[i + 1] == '\n';
       const bool list = i + 2 < md.size() && (md[i + 1] == '-' || md[i + 1] == '*' || std::isdigit(uint8_t(md[i + 1])));
