@@ -130,7 +130,7 @@ int main(int argc, char** argv) {
   const char* display = std::getenv("DISPLAY");
   const char* wayland = std::getenv("WAYLAND_DISPLAY");
   if ((display && *display) || (wayland && *wayland)) return isolab::ui::gui_main(isolab::ui::GuiOptions{});
-  std::printf("isolab: no display for the visualizer (DISPLAY is not set); running the terminal tour.\n"
-              "        `isolab --help` lists the commands.\n\n");
+  std::printf("isolab: no display for the visualizer (DISPLAY is not set): running the terminal tour (q quits; isolab --help lists the commands).\n");
+  std::fflush(stdout);
   return isolab::app::run_tour();
 }

@@ -35,37 +35,9 @@
 #include "lab/lab.h"
 #include "lessons/lesson.h"
 #include "trace/trace.h"
+#include "ui/scenario.h"
 
 namespace isolab::ui {
-
-// One VM of a scenario: its name, CPU weight and the console lines typed
-// into it, one at a time, whenever it waits for input.
-struct ScenarioVm {
-  const char* name;
-  uint32_t weight;
-  std::vector<std::string> lines;
-};
-
-// One container of a scenario, from the busybox image when the lab has it,
-// else from miniOS's programs.
-struct ScenarioContainer {
-  const char* name;
-  std::vector<std::string> busybox_cmd, minios_cmd;
-};
-
-struct Scenario {
-  std::string name;
-  std::string description;
-  std::vector<ScenarioVm> vms;
-  std::vector<ScenarioContainer> containers;
-  std::string lesson;  // a lesson file to open beside the panels ("" for none)
-  int lesson_steps_run = 0;  // its first steps' actions, run when the scenario opens
-};
-
-// The scenarios `isolab gui --scenario NAME` knows: "default" first,
-// "idle", then "lesson-NN" for each lesson file NN-*.md in lessons/.
-const std::vector<Scenario>& scenarios();
-const Scenario* find_scenario(const std::string& name);
 
 // The GUI's extras beside one of the lab's VMs.
 struct VmSlot {
