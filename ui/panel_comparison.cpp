@@ -70,7 +70,7 @@ void draw_comparison(Session& s, PanelPlace p) {
     }
     const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_BordersInnerV;
     if (ImGui::BeginTable("cmp", 3, flags)) {
-      for (const char* h : {"", "a VM (mean)", "a container (mean)"}) ImGui::TableSetupColumn(h);
+      for (const char* h : {"", "VM (mean)", "container (mean)"}) ImGui::TableSetupColumn(h);
       ImGui::TableHeadersRow();
       auto row = [](const char* what, const std::string& a, const std::string& b) {
         ImGui::TableNextRow();
@@ -82,21 +82,21 @@ void draw_comparison(Session& s, PanelPlace p) {
         ImGui::TextUnformatted(b.c_str());
       };
       char a[64], b[64];
-      std::snprintf(a, sizeof a, ready_vms ? "%.2f ms power-on to prompt" : "booting", double(vm_ready) / double(std::max<size_t>(1, ready_vms)) / 1e6);
-      std::snprintf(b, sizeof b, started ? "%.1f us start to 1st syscall" : "-", double(ctr_start) / double(std::max<size_t>(1, started)) / 1e3);
+      std::snprintf(a, sizeof a, ready_vms ? "%.2f ms to prompt" : "booting", double(vm_ready) / double(std::max<size_t>(1, ready_vms)) / 1e6);
+      std::snprintf(b, sizeof b, started ? "%.1f us to 1st call" : "-", double(ctr_start) / double(std::max<size_t>(1, started)) / 1e3);
       row("start-up", a, b);
       const double vm_mib = double(vm_bytes) / double(std::max<size_t>(1, vms)) / 1048576.0;
       const double ctr_kib = double(ctr_bytes) / double(std::max<size_t>(1, ctrs)) / 1024.0;
-      std::snprintf(a, sizeof a, "%.1f MiB host memory", vm_mib);
-      std::snprintf(b, sizeof b, "%.0f KiB memory.current", ctr_kib);
+      std::snprintf(a, sizeof a, "%.1f MiB (host)", vm_mib);
+      std::snprintf(b, sizeof b, "%.0f KiB (cgroup)", ctr_kib);
       row("memory", a, b);
       std::snprintf(a, sizeof a, "1 VM");
       if (ctr_kib > 0) std::snprintf(b, sizeof b, "%.0f containers", vm_mib * 1024.0 / ctr_kib);
       else std::snprintf(b, sizeof b, "-");
-      row("density: in one VM's memory", a, b);
-      std::snprintf(a, sizeof a, "%llu VM exits", (unsigned long long)exits);
-      std::snprintf(b, sizeof b, "%llu syscalls", (unsigned long long)s.lab.kernel.stats.syscalls);
-      row("leaving to the layer below", a, b);
+      row("fit in 1 VM's", a, b);
+      std::snprintf(a, sizeof a, "%llu", (unsigned long long)exits);
+      std::snprintf(b, sizeof b, "%llu", (unsigned long long)s.lab.kernel.stats.syscalls);
+      row("exits / calls", a, b);
       ImGui::EndTable();
     }
     const float pw = ImGui::GetContentRegionAvail().x * 0.5f - 4;

@@ -21,7 +21,6 @@ void draw_controls(Session& s, PanelPlace p) {
     if (ImGui::Button("Step insn (F10)")) s.step_instruction();
     ImGui::SameLine();
     if (ImGui::Button("To exit (F11)")) s.step_to_exit();
-    ImGui::SameLine();
     if (ImGui::Button("To syscall")) s.step_to_syscall();
     ImGui::SameLine();
     if (ImGui::Button("Continue")) s.continue_to_break();
