@@ -291,11 +291,13 @@ int run_gui(const GuiOptions& o) {
   bool quit = false, help = false;
   for (int frame = 0; !quit && (!headless || frame < o.frames); frame++) {
     const Uint64 frame_start = SDL_GetTicks64();
-    if (!headless) quit = handle_events(*session, help);
     if (headless) session->advance_frame(kFixedRoundsPerFrame);
     const bool last = headless && frame + 1 == o.frames;
     {
+      // Input and the panels both read the session (the selected VM, its
+      // slots): with the lab frozen.
       std::unique_lock<std::mutex> frozen = session->freeze();
+      if (!headless) quit = handle_events(*session, help);
       draw_frame(*session, o, headless, help);
       if ((last || quit) && !o.list_windows.empty() && !write_lines(o.list_windows, windows_drawn())) {
         std::fprintf(stderr, "isolab gui: %s: cannot write the window list\n", o.list_windows.c_str());
@@ -363,9 +365,9 @@ std::string bench_ui(double seconds, UiBenchFigures& out) {
   while (seconds_since(t0) < seconds) {
     const Clock::time_point f0 = Clock::now();
     const double c0 = thread_cpu_ms();
-    handle_events(*session, help);
     {
       std::unique_lock<std::mutex> frozen = session->freeze();
+      handle_events(*session, help);
       draw_frame(*session, o, /*headless=*/false, help);
     }
     render(fe.renderer.get());

@@ -106,6 +106,7 @@ class Session {
   void sync_slots();
 
   // --- controls (posted; see lab/debugger.h for the steps) -----------------
+  // Call these with the lab frozen (they read the selected VM's slot).
   void run_all();     // start every paused VM and let the lab advance
   void pause_all();   // pause every running VM and stop the lab
   void toggle_run() { running ? pause_all() : run_all(); }
