@@ -172,8 +172,11 @@ TEST_CASE("session: the worker thread runs the lab while the UI freezes it to re
     CHECK(s->total_insns() == a);
   }
   // A step posted from the UI thread is carried out by the worker.
-  s->selected = 1;
-  s->step_to_exit();
+  {
+    auto frozen = s->freeze();  // the controls read the selected VM's slot
+    s->selected = 1;
+    s->step_to_exit();
+  }
   CHECK(eventually(*s, [&] { return s->status.find("vm2: ") == 0; }));
   CHECK(eventually(*s, [&] { return s->slots[1].vm->state == VmState::Paused; }));
   s->pause_all();
