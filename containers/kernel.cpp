@@ -495,6 +495,7 @@ bool Kernel::on_software_interrupt(cpu::Cpu& c, uint8_t vector) {
     r = sc->fn(*this, *p, args);
     if (r != SYSCALL_RESTART) record_syscall(*p, sc->name, nr, r);
   }
+  if (stop_after_syscall && r != SYSCALL_RESTART && stop_after_syscall(*p, nr, r)) c.request_stop();
   // The handler may have ended the process (exit, a fatal signal) or
   // reaped nothing of it; `current_` says whether it still runs.
   if (current_ != p || p->state == ProcState::Zombie || r == SYSCALL_NO_RETURN) {

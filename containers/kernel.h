@@ -146,6 +146,11 @@ class Kernel : public cpu::CpuHooks {
   CgroupHierarchy cgroups;  // cgroup v2; the root enables every controller (as systemd does at boot)
   LayerStore layers;        // image layers, each stored once (layer.h)
   trace::Trace* trace = nullptr;  // where events go, if anywhere
+  // The debugger's stop (lab/debugger.h): when set, called as each system
+  // call completes (not when it blocks to be restarted); returning true
+  // stops the CPU right after the INT 0x80, so run() returns at its next
+  // check of `done`.
+  std::function<bool(const Process& p, uint32_t nr, int32_t result)> stop_after_syscall;
   KernelStats stats;
   Scheduler sched;          // weighted fair, honouring cpu.weight and cpu.max
   FaultState faults;        // injected faults (fault.h): the COW bug, an oops

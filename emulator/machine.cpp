@@ -170,6 +170,15 @@ void Machine::io_write(uint16_t port, int size, uint32_t value) {
   vm_exit(ExitReason::IO_INSTRUCTION, port, uint32_t(size), 1, value, t0);
 }
 
+bool Machine::on_software_interrupt(cpu::Cpu& c, uint8_t vector) {
+  if (stop_on_syscall && vector == 0x80) {
+    syscall_stop_ = true;
+    syscall_nr_ = c.s.reg[cpu::EAX];
+    c.request_stop();
+  }
+  return false;  // delivered through the guest's IDT, as on hardware
+}
+
 uint64_t Machine::exit_started() const {
   if (!trace) return 0;
   return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -313,11 +322,12 @@ MachineStop Machine::run(uint64_t max_ns) {
     uint64_t span_ns = std::min(end_ns, next) > now ? std::min(end_ns, next) - now : 1;
     uint64_t insns = std::clamp<uint64_t>(span_ns / config.ns_per_insn, 1, kQuantum);
     exit_stop_ = false;
+    syscall_stop_ = false;
     cpu::StopReason r = cpu.run(insns);
     advance_devices();
     if (exit_requested_) return MachineStop::DebugExit;
     if (r == cpu::StopReason::TripleFault) return MachineStop::TripleFault;
-    if (exit_stop_) return MachineStop::Exited;
+    if (exit_stop_ || syscall_stop_) return MachineStop::Exited;
     if (r == cpu::StopReason::Halted) {
       if (!(cpu.s.eflags & cpu::IF)) return MachineStop::Halted;
       if (router.pending()) continue;

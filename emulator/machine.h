@@ -69,7 +69,8 @@ enum class MachineStop {
   Halted,       // HLT with interrupts off, or nothing left that could wake it
   TripleFault,  // the CPU shut down
   Timeout,      // the simulated-time budget ran out
-  Exited,       // stop_on_exit was set and the guest made a VM exit
+  Exited,       // stop_on_exit was set and the guest made a VM exit, or
+                // stop_on_syscall was set and it made a system call
 };
 
 class Machine : public cpu::Bus, public cpu::CpuHooks, public cpu::InterruptSource, public mmu::Translator {
@@ -136,6 +137,13 @@ class Machine : public cpu::Bus, public cpu::CpuHooks, public cpu::InterruptSour
   // When set, run() returns MachineStop::Exited right after the
   // instruction that made a VM exit: the debugger's "step to the next exit".
   bool stop_on_exit = false;
+  // When set, run() returns MachineStop::Exited right after the guest's
+  // INT 0x80 is delivered through its IDT (miniOS's system call, Linux's
+  // number in EAX): the debugger's "step to the next system call".
+  // stopped_at_syscall() then says so and syscall_nr() is the number.
+  bool stop_on_syscall = false;
+  bool stopped_at_syscall() const { return syscall_stop_; }
+  uint32_t syscall_nr() const { return syscall_nr_; }
 
   // Run until the guest exits, stops, or `max_ns` of simulated time pass.
   MachineStop run(uint64_t max_ns);
@@ -177,6 +185,8 @@ class Machine : public cpu::Bus, public cpu::CpuHooks, public cpu::InterruptSour
   }
   void on_external_interrupt(cpu::Cpu& c, uint8_t vector) override { vm_exit(ExitReason::EXTERNAL_INTERRUPT, vector); }
   void on_triple_fault(cpu::Cpu& c) override { vm_exit(ExitReason::TRIPLE_FAULT); }
+  // INT n is the guest's own business (no exit); seen only for stop_on_syscall.
+  bool on_software_interrupt(cpu::Cpu& c, uint8_t vector) override;
 
   // mmu::Translator: a soft-TLB miss with paging on.
   mmu::Translation translate(const cpu::CpuState& s, uint32_t linear, mmu::Access access, bool user) override;
@@ -213,6 +223,8 @@ class Machine : public cpu::Bus, public cpu::CpuHooks, public cpu::InterruptSour
   uint64_t idle_ns_ = 0;
   bool exit_requested_ = false;
   bool exit_stop_ = false;  // a VM exit happened with stop_on_exit set
+  bool syscall_stop_ = false;  // an INT 0x80 happened with stop_on_syscall set
+  uint32_t syscall_nr_ = 0;
   uint32_t exit_code_ = 0;
 };
 

@@ -131,7 +131,7 @@ std::string rest_after_words(const std::string& line, size_t n) {
 }
 
 // Verbs of DESIGN.md section 7 that this build does not have yet.
-const char* const kNotYet[] = {"vm migrate", "vm step", "vm break", "ctr exec", "ctr stop", "ctr kill", "ctr rm",
+const char* const kNotYet[] = {"vm migrate", "ctr exec", "ctr stop", "ctr kill", "ctr rm",
                                "ctr stats", "ctr images", "ctr commit", "host bug"};
 
 struct Simple {
@@ -161,6 +161,41 @@ ParsedCommand parse_expression_command(Verb verb, const std::string& text, const
   if (!p.expr) return fail(verb_name + ": " + p.error + " in '" + expr + "'");
   c.expr_text = expr;
   c.expr = std::move(p.expr);
+  return {c, ""};
+}
+
+// The debugger's verbs (debugger.h): vm step, vm break, ctr step.
+ParsedCommand parse_debug(const std::vector<std::string>& w) {
+  Command c;
+  const std::string verb = w[0] + " " + w[1];
+  if (w.size() < 3) return fail(verb + ": missing NAME");
+  c.name = w[2];
+  if (verb == "vm step") {
+    c.verb = Verb::VmStep;
+    if (w.size() == 3) return {c, ""};
+    std::optional<StepKind> k = w.size() == 5 && w[3] == "--to" ? parse_step_kind(w[4]) : std::nullopt;
+    if (!k) return fail("vm step: expected `vm step NAME [--to insn|exit|syscall|break]`");
+    c.step = *k;
+    return {c, ""};
+  }
+  if (verb == "vm break") {
+    if (w.size() == 4 && w[3] == "clear") {
+      c.verb = Verb::VmBreakClear;
+      return {c, ""};
+    }
+    std::string error;
+    std::optional<Breakpoint> b = parse_breakpoint({w.begin() + 3, w.end()}, error);
+    if (!b) return fail("vm break: " + error + " (vm break NAME exit REASON|syscall NR|addr 0xADDR|clear)");
+    c.verb = Verb::VmBreak;
+    c.breakpoint = *b;
+    return {c, ""};
+  }
+  c.verb = Verb::CtrStep;
+  if (w.size() == 3) return {c, ""};
+  std::string error;
+  std::optional<Breakpoint> b = w.size() == 5 && w[3] == "--syscall" ? parse_breakpoint({"syscall", w[4]}, error) : std::nullopt;
+  if (!b) return fail("ctr step: expected `ctr step NAME [--syscall NR]`" + (error.empty() ? "" : ": " + error));
+  c.syscall_nr = b->value;
   return {c, ""};
 }
 
@@ -231,7 +266,8 @@ ParsedCommand parse_vm(const std::vector<std::string>& w, const std::string& lin
       return fail("vm " + v + ": '" + (c.verb == Verb::VmClone ? c.arg : c.name) + "' is not a name");
     return {c, ""};
   }
-  return fail("vm: unknown verb '" + v + "' (vm create, start, pause, stop, kill, type, snapshot, restore, clone)");
+  if (v == "step" || v == "break") return parse_debug(w);
+  return fail("vm: unknown verb '" + v + "' (vm create, start, pause, stop, kill, type, snapshot, restore, clone, step, break)");
 }
 
 ParsedCommand parse_ctr(const std::vector<std::string>& w) {
@@ -244,7 +280,8 @@ ParsedCommand parse_ctr(const std::vector<std::string>& w) {
     if (c.verb == Verb::CtrLogs) c.name = w[2];
     return {c, ""};
   }
-  if (w[1] != "run") return fail("ctr: unknown verb '" + w[1] + "' (ctr run, ps, logs)");
+  if (w[1] == "step") return parse_debug(w);
+  if (w[1] != "run") return fail("ctr: unknown verb '" + w[1] + "' (ctr run, ps, logs, step)");
   c.verb = Verb::CtrRun;
   size_t i = 2;
   for (; i < w.size() && w[i].rfind("--", 0) == 0 && w[i] != "--"; i += 2) {
@@ -432,6 +469,27 @@ Outcome run_ctr(Lab& lab, const Command& c, std::ostream& out) {
   return {};
 }
 
+// vm step, vm break, ctr step: the debugger (debugger.h) prints where it
+// stopped. A step that did not get there is a failed check (1); one that
+// cannot start (no such VM, not running) a bad command (2).
+Outcome run_debug(Lab& lab, const Command& c, std::ostream& out) {
+  if (c.verb == Verb::VmBreak) {
+    if (auto problem = add_breakpoint(lab, c.name, c.breakpoint)) return bad("vm break: " + *problem);
+    out << c.name << ": breakpoint " << describe(c.breakpoint) << "\n";
+    return {};
+  }
+  if (c.verb == Verb::VmBreakClear) {
+    if (!lab.find_vm(c.name)) return bad("vm break: no VM named '" + c.name + "'");
+    out << c.name << ": " << clear_breakpoints(lab, c.name) << " breakpoints cleared\n";
+    return {};
+  }
+  StepResult r = c.verb == Verb::VmStep ? step_vm(lab, c.name, c.step) : step_container(lab, c.name, c.syscall_nr);
+  if (r.status == StepStatus::Refused) return bad(std::string(c.verb == Verb::VmStep ? "vm" : "ctr") + " step: " + r.message);
+  out << r.message << "\n";
+  if (r.status == StepStatus::Budget) return {Status::CheckFailed, r.message, {}};
+  return {};
+}
+
 Outcome run_host_ps(Lab& lab, std::ostream& out) {
   char line[256];
   std::snprintf(line, sizeof line, "%-4s %-16s %-10s %s\n", "KIND", "NAME", "STATE", "DETAIL");
@@ -502,6 +560,7 @@ Outcome run_command(Lab& lab, const Command& c, std::ostream& out) {
     case Verb::VmType: case Verb::VmSnapshot: case Verb::VmRestore: case Verb::VmClone:
       return run_vm(lab, c);
     case Verb::CtrRun: case Verb::CtrPs: case Verb::CtrLogs: return run_ctr(lab, c, out);
+    case Verb::VmStep: case Verb::VmBreak: case Verb::VmBreakClear: case Verb::CtrStep: return run_debug(lab, c, out);
     case Verb::HostPs: return run_host_ps(lab, out);
     case Verb::HostCgroups: return run_host_cgroups(lab, out);
     case Verb::Wait: {

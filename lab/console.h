@@ -8,6 +8,9 @@
 //   vm start|pause|stop|kill NAME      stop: powered off (halted); kill: ended at once (exited, code 137)
 //   vm type NAME TEXT                  TEXT (the rest of the line, "quoted" or not) with \n \t \\ \xHH escapes
 //   vm snapshot NAME DIR   vm restore NAME DIR   vm clone NAME NEW
+//   vm step NAME [--to insn|exit|syscall|break]   the debugger (debugger.h): pause NAME, run it to the stop
+//   vm break NAME exit REASON|syscall NR|addr 0xADDR   a breakpoint for `--to break`; `vm break NAME clear`
+//   ctr step NAME [--syscall NR]       run the containers until NAME completes a system call
 //   ctr run [--name N] [--hostname H] [--memory SIZE] [--pids-limit N] [--cpu-weight N] [--cpus X]
 //           [--input TEXT] IMAGE [CMD...]
 //                                      started in the background, as `docker run -d`; --memory,
@@ -46,7 +49,8 @@ namespace isolab::lab {
 enum class Verb {
   Nothing,  // a blank or comment line
   VmCreate, VmStart, VmPause, VmStop, VmKill, VmType, VmSnapshot, VmRestore, VmClone,
-  CtrRun, CtrPs, CtrLogs,
+  VmStep, VmBreak, VmBreakClear,
+  CtrRun, CtrPs, CtrLogs, CtrStep,
   HostPs, HostCgroups,
   Wait, WaitUntil, Expect, Show,
 };
@@ -66,6 +70,9 @@ struct Command {
   std::string expr_text;               // wait until, expect, show
   std::shared_ptr<const Expr> expr;
   uint64_t duration_ns = 10'000'000'000ull;  // wait DUR, wait until's timeout
+  StepKind step = StepKind::Instruction;     // vm step --to
+  Breakpoint breakpoint;                     // vm break
+  std::optional<uint32_t> syscall_nr;        // ctr step --syscall
 };
 
 struct ParsedCommand {

@@ -20,6 +20,7 @@
 #include "containers/container.h"
 #include "containers/kernel.h"
 #include "emulator/host.h"
+#include "lab/debugger.h"
 
 namespace isolab::lab {
 
@@ -87,6 +88,7 @@ class Lab {
 
   emulator::Host host{kRoundNs};
   containers::Kernel kernel;
+  Breakpoints breakpoints;  // the debugger's, by VM (debugger.h)
 
   // Create a VM with its kernel loaded, not started. Returns an error
   // message, or nullopt.

@@ -2,11 +2,13 @@
 // SDL_Renderer's software renderer to draw, Dear ImGui for the panels
 // (DESIGN.md section 9 on why this pair runs headless). See gui.h.
 //
-// A frame: handle input, run the host for a slice (session.h), draw every
-// panel, render. With --screenshot the window lives on SDL's offscreen video
-// driver, time per frame and the emulation per frame are fixed and there is
-// no mouse, so the same command draws the same picture every time; the
-// last frame's pixels are read back and written as a PNG.
+// Interactive, the lab runs on the session's worker thread (session.h); a
+// frame handles input, freezes the lab between two slices while the panels
+// build their draw lists, lets it go, then rasterizes and presents. With
+// --screenshot the window lives on SDL's offscreen video driver, there is
+// no worker: each frame runs a fixed number of rounds first, time per frame
+// is fixed and there is no mouse, so the same command draws the same
+// picture every time; the last frame's pixels are read back as a PNG.
 #include "ui/gui.h"
 
 #include <SDL.h>
@@ -16,7 +18,12 @@
 #include <imgui_internal.h>  // the window list, to report what was drawn
 #include <stb_image_write.h>
 
+#include <algorithm>
 #include <cfloat>
+#include <chrono>
+#include <thread>
+
+#include <time.h>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -34,8 +41,8 @@ namespace {
 // Host rounds per frame when a run must repeat: 10 rounds of 100 us of
 // guest time per unit of weight.
 constexpr uint64_t kFixedRoundsPerFrame = 10;
-// Wall time the emulation may take of an interactive frame.
-constexpr double kEmulationBudgetMs = 10.0;
+// An interactive frame's period: about 60 frames a second.
+constexpr double kFrameMs = 16.0;
 
 struct SdlWindowDeleter {
   void operator()(SDL_Window* w) const { SDL_DestroyWindow(w); }
@@ -87,17 +94,58 @@ class Frontend {
   bool sdl_ = false, imgui_ = false, platform_backend_ = false, renderer_backend_ = false;
 };
 
-// Three columns: the host (VMs, Controls, VM exits), the CPU (Registers,
-// Disassembly) and the guest's view (Console, Page tables).
+// Four columns: the host (VMs, Controls, VM exits, Host overview), the CPU
+// (Registers, Disassembly, Memory), the guest's view (Console, Page
+// tables, Syscall log) and the lesson with the containers (Lesson,
+// Containers, Comparison).
 void draw_panels(Session& s, float w, float h) {
-  const float a = w * 0.25f, b = w * 0.31f, c = w - a - b;
-  draw_vm_list(s, {0, 0, a, h * 0.20f});
-  draw_controls(s, {0, h * 0.20f, a, h * 0.17f});
-  draw_exits(s, {0, h * 0.37f, a, h * 0.63f});
-  draw_registers(s, {a, 0, b, h * 0.50f});
-  draw_disassembly(s, {a, h * 0.50f, b, h * 0.50f});
-  draw_console(s, {a + b, 0, c, h * 0.60f});
-  draw_page_tables(s, {a + b, h * 0.60f, c, h * 0.40f});
+  const float a = w * 0.22f, b = w * 0.26f, c = w * 0.26f, d = w - a - b - c;
+  draw_vm_list(s, {0, 0, a, h * 0.17f});
+  draw_controls(s, {0, h * 0.17f, a, h * 0.23f});
+  draw_exits(s, {0, h * 0.40f, a, h * 0.32f});
+  draw_host_overview(s, {0, h * 0.72f, a, h * 0.28f});
+  draw_registers(s, {a, 0, b, h * 0.36f});
+  draw_disassembly(s, {a, h * 0.36f, b, h * 0.34f});
+  draw_memory(s, {a, h * 0.70f, b, h * 0.30f});
+  draw_console(s, {a + b, 0, c, h * 0.42f});
+  draw_page_tables(s, {a + b, h * 0.42f, c, h * 0.30f});
+  draw_syscall_log(s, {a + b, h * 0.72f, c, h * 0.28f});
+  draw_lesson(s, {a + b + c, 0, d, h * 0.42f});
+  draw_containers(s, {a + b + c, h * 0.42f, d, h * 0.33f});
+  draw_comparison(s, {a + b + c, h * 0.75f, d, h * 0.25f});
+}
+
+// The help overlay (F1): the keys and what the panels show.
+void draw_help(bool& open) {
+  if (!open) return;
+  const ImVec2 size = ImGui::GetIO().DisplaySize;
+  ImGui::SetNextWindowPos(ImVec2(size.x * 0.5f, size.y * 0.5f), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
+  ImGui::SetNextWindowBgAlpha(0.95f);
+  if (ImGui::Begin("Help (F1)", &open, ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoCollapse)) {
+    static const char* const kKeys[][2] = {
+        {"F1", "this help"},
+        {"F5", "run / pause the lab"},
+        {"F10", "step the selected VM one instruction"},
+        {"F11", "step the selected VM to its next VM exit"},
+        {"Ctrl + / Ctrl -", "larger / smaller text (also --scale)"},
+        {"click a VM", "the per-VM panels show it"},
+        {"click a disassembly line", "toggle a breakpoint at that address"},
+        {"Escape", "close this help"},
+    };
+    if (ImGui::BeginTable("keys", 2, ImGuiTableFlags_SizingFixedFit)) {
+      for (const auto& k : kKeys) {
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(k[0]);
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(k[1]);
+      }
+      ImGui::EndTable();
+    }
+    ImGui::Separator();
+    ImGui::TextUnformatted("The console line takes the lab's commands: vm step NAME --to exit|syscall|insn|break,\n"
+                           "vm break NAME exit REASON|syscall NR|addr 0xADDR, ctr step NAME, ctr run, show EXPR ...");
+  }
+  ImGui::End();
 }
 
 // The titles of the top-level windows ImGui drew this frame, as ImGui
@@ -131,6 +179,63 @@ std::string write_png(SDL_Renderer* r, const std::string& path) {
   return "";
 }
 
+// Input: the keys of the help overlay and of a debugger. Returns true when
+// the window was closed.
+bool handle_events(Session& s, bool& help) {
+  ImGuiIO& io = ImGui::GetIO();
+  bool quit = false;
+  SDL_Event ev;
+  while (SDL_PollEvent(&ev)) {
+    ImGui_ImplSDL2_ProcessEvent(&ev);
+    if (ev.type == SDL_QUIT) quit = true;
+    if (ev.type != SDL_KEYDOWN || ev.key.repeat) continue;
+    const bool ctrl = ev.key.keysym.mod & KMOD_CTRL;
+    switch (ev.key.keysym.scancode) {
+      case SDL_SCANCODE_F1: help = !help; break;
+      case SDL_SCANCODE_ESCAPE: help = false; break;
+      case SDL_SCANCODE_F5: s.toggle_run(); break;
+      case SDL_SCANCODE_PAUSE: s.pause_all(); break;
+      case SDL_SCANCODE_F10: s.step_instruction(); break;
+      case SDL_SCANCODE_F11: s.step_to_exit(); break;
+      case SDL_SCANCODE_EQUALS: case SDL_SCANCODE_KP_PLUS:
+        if (ctrl) io.FontGlobalScale = std::min(3.0f, io.FontGlobalScale + 0.1f);
+        break;
+      case SDL_SCANCODE_MINUS: case SDL_SCANCODE_KP_MINUS:
+        if (ctrl) io.FontGlobalScale = std::max(0.5f, io.FontGlobalScale - 0.1f);
+        break;
+      default: break;
+    }
+  }
+  return quit;
+}
+
+// Build one frame's draw lists from the session (frozen by the caller).
+void draw_frame(Session& s, const GuiOptions& o, bool headless, bool& help) {
+  ImGuiIO& io = ImGui::GetIO();
+  s.sync_slots();
+  s.frames++;
+  ImGui_ImplSDLRenderer_NewFrame();
+  ImGui_ImplSDL2_NewFrame();
+  io.DisplaySize = ImVec2(float(o.width), float(o.height));
+  io.DisplayFramebufferScale = ImVec2(1, 1);
+  if (headless) {  // the same time step and no pointer, so runs repeat
+    io.DeltaTime = 1.0f / 60.0f;
+    io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+    for (bool& down : io.MouseDown) down = false;
+  }
+  ImGui::NewFrame();
+  draw_panels(s, io.DisplaySize.x, io.DisplaySize.y);
+  draw_help(help);
+  ImGui::Render();
+}
+
+// Rasterize the frame's draw lists (the lab is no longer needed).
+void render(SDL_Renderer* r) {
+  SDL_SetRenderDrawColor(r, 24, 24, 28, 255);
+  SDL_RenderClear(r);
+  ImGui_ImplSDLRenderer_RenderDrawData(ImGui::GetDrawData());
+}
+
 bool has_display() {
   return std::getenv("DISPLAY") || std::getenv("WAYLAND_DISPLAY") || std::getenv("SDL_VIDEODRIVER");
 }
@@ -148,6 +253,10 @@ int run_gui(const GuiOptions& o) {
   const bool headless = !o.screenshot.empty();
   if (headless && o.frames < 1) {
     std::fprintf(stderr, "isolab gui: --frames %d: expected at least 1\n", o.frames);
+    return 2;
+  }
+  if (!(o.scale >= 0.5f && o.scale <= 4.0f)) {
+    std::fprintf(stderr, "isolab gui: --scale %g: expected 0.5 to 4\n", double(o.scale));
     return 2;
   }
   if (o.width < 320 || o.height < 200 || o.width > 8192 || o.height > 8192) {
@@ -174,58 +283,116 @@ int run_gui(const GuiOptions& o) {
     return 1;
   }
   ImGuiIO& io = ImGui::GetIO();
-  bool quit = false;
+  io.FontGlobalScale = o.scale;
+  // Interactive: the lab runs on its own thread while the window draws.
+  // Headless: a fixed number of rounds a frame, on this thread, so the
+  // same command draws the same picture.
+  if (!headless) session->start_worker();
+  bool quit = false, help = false;
   for (int frame = 0; !quit && (!headless || frame < o.frames); frame++) {
     const Uint64 frame_start = SDL_GetTicks64();
-    SDL_Event ev;
-    while (SDL_PollEvent(&ev)) {
-      ImGui_ImplSDL2_ProcessEvent(&ev);
-      if (ev.type == SDL_QUIT) quit = true;
-      if (ev.type == SDL_KEYDOWN && !ev.key.repeat) {
-        switch (ev.key.keysym.scancode) {
-          case SDL_SCANCODE_F5: session->any_running() ? session->pause_all() : session->run_all(); break;
-          case SDL_SCANCODE_F10: session->step_instruction(session->current()); break;
-          case SDL_SCANCODE_F11: session->step_to_exit(session->current()); break;
-          default: break;
-        }
+    if (headless) session->advance_frame(kFixedRoundsPerFrame);
+    const bool last = headless && frame + 1 == o.frames;
+    {
+      // Input and the panels both read the session (the selected VM, its
+      // slots): with the lab frozen.
+      std::unique_lock<std::mutex> frozen = session->freeze();
+      if (!headless) quit = handle_events(*session, help);
+      draw_frame(*session, o, headless, help);
+      if ((last || quit) && !o.list_windows.empty() && !write_lines(o.list_windows, windows_drawn())) {
+        std::fprintf(stderr, "isolab gui: %s: cannot write the window list\n", o.list_windows.c_str());
+        return 1;
       }
     }
-    session->advance_frame(headless ? kFixedRoundsPerFrame : 0, kEmulationBudgetMs);
-
-    ImGui_ImplSDLRenderer_NewFrame();
-    ImGui_ImplSDL2_NewFrame();
-    io.DisplaySize = ImVec2(float(o.width), float(o.height));
-    io.DisplayFramebufferScale = ImVec2(1, 1);
-    if (headless) {  // the same time step and no pointer, so runs repeat
-      io.DeltaTime = 1.0f / 60.0f;
-      io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
-      for (bool& down : io.MouseDown) down = false;
-    }
-    ImGui::NewFrame();
-    draw_panels(*session, io.DisplaySize.x, io.DisplaySize.y);
-    ImGui::Render();
-
-    SDL_SetRenderDrawColor(fe.renderer.get(), 24, 24, 28, 255);
-    SDL_RenderClear(fe.renderer.get());
-    ImGui_ImplSDLRenderer_RenderDrawData(ImGui::GetDrawData());
-    const bool last = headless && frame + 1 == o.frames;
+    render(fe.renderer.get());
     if (last) {
       if (std::string e = write_png(fe.renderer.get(), o.screenshot); !e.empty()) {
         std::fprintf(stderr, "isolab gui: %s\n", e.c_str());
         return 1;
       }
     }
-    if ((last || quit) && !o.list_windows.empty() && !write_lines(o.list_windows, windows_drawn())) {
-      std::fprintf(stderr, "isolab gui: %s: cannot write the window list\n", o.list_windows.c_str());
-      return 1;
-    }
     SDL_RenderPresent(fe.renderer.get());
-    if (!headless) {  // about 60 frames a second, leaving the rest of the CPU to the guests
+    if (!headless) {  // about 60 frames a second
       const Uint64 spent = SDL_GetTicks64() - frame_start;
-      if (spent < 16) SDL_Delay(Uint32(16 - spent));
+      if (double(spent) < kFrameMs) SDL_Delay(Uint32(kFrameMs - double(spent)));
     }
   }
+  session->stop_worker();
   return 0;
+}
+
+std::string bench_ui(double seconds, UiBenchFigures& out) {
+  using Clock = std::chrono::steady_clock;
+  std::string error;
+  std::unique_ptr<Session> session = Session::create(*find_scenario("spin"), error);
+  if (!session) return error;
+  // Boot both VMs and let them reach their spin loops first.
+  for (int k = 0; k < 2000; k++) {
+    session->advance_frame(10);
+    bool spinning = true;
+    for (const auto& vm : session->lab.host.vms()) spinning &= session->lab.extra(vm->name).pending_input.empty();
+    if (spinning && k > 20) break;
+  }
+  auto insns = [&] {
+    auto frozen = session->freeze();
+    uint64_t n = 0;
+    for (const auto& vm : session->lab.host.vms()) n += vm->machine->cpu.s.insns;
+    return n;
+  };
+  auto seconds_since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+  session->start_worker();
+  // Without the UI: the worker alone.
+  uint64_t i0 = insns();
+  Clock::time_point t0 = Clock::now();
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  out.mips_without_ui = double(insns() - i0) / seconds_since(t0) / 1e6;
+
+  // With the UI drawing flat out on the offscreen driver.
+  setenv("SDL_VIDEODRIVER", "offscreen", 0);
+  GuiOptions o;
+  Frontend fe;
+  if (std::string e = fe.open(o, /*headless=*/true); !e.empty()) return e;
+  bool help = false;
+  std::vector<double> frame_ms;
+  i0 = insns();
+  t0 = Clock::now();
+  std::vector<double> frame_cpu_ms;
+  auto thread_cpu_ms = [] {
+    timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return double(t.tv_sec) * 1e3 + double(t.tv_nsec) / 1e6;
+  };
+  while (seconds_since(t0) < seconds) {
+    const Clock::time_point f0 = Clock::now();
+    const double c0 = thread_cpu_ms();
+    {
+      std::unique_lock<std::mutex> frozen = session->freeze();
+      handle_events(*session, help);
+      draw_frame(*session, o, /*headless=*/false, help);
+    }
+    render(fe.renderer.get());
+    SDL_RenderPresent(fe.renderer.get());
+    frame_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - f0).count());
+    frame_cpu_ms.push_back(thread_cpu_ms() - c0);
+    // Paced as the window is (about 60 frames a second), so the guests get
+    // what is left, as they do when a student watches.
+    const double spent = std::chrono::duration<double, std::milli>(Clock::now() - f0).count();
+    if (spent < kFrameMs) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(kFrameMs - spent));
+  }
+  const double wall = seconds_since(t0);
+  out.mips_with_ui = double(insns() - i0) / wall / 1e6;
+  session->stop_worker();
+  out.frames = frame_ms.size();
+  out.fps = double(frame_ms.size()) / wall;
+  double sum = 0;
+  for (double f : frame_ms) sum += f;
+  out.frame_ms_mean = frame_ms.empty() ? 0 : sum / double(frame_ms.size());
+  double cpu = 0;
+  for (double f : frame_cpu_ms) cpu += f;
+  out.frame_cpu_ms_mean = frame_cpu_ms.empty() ? 0 : cpu / double(frame_cpu_ms.size());
+  std::sort(frame_ms.begin(), frame_ms.end());
+  out.frame_ms_p99 = frame_ms.empty() ? 0 : frame_ms[std::min(frame_ms.size() - 1, frame_ms.size() * 99 / 100)];
+  return "";
 }
 
 }  // namespace isolab::ui

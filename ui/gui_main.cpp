@@ -7,11 +7,12 @@
 namespace isolab::ui {
 
 void add_gui_options(CLI::App& gui, GuiOptions& o) {
-  gui.add_option("--scenario", o.scenario, "what to open: default (two miniOS VMs, weights 1 and 3) or idle");
+  gui.add_option("--scenario", o.scenario, "what to open: default (two miniOS VMs and three containers, the first lesson open), idle, spin, or lesson-NN");
   auto* shot = gui.add_option("--screenshot", o.screenshot, "render headless and write the last frame to FILE.png");
   gui.add_option("--frames", o.frames, "frames to render before the screenshot (default 30)")
       ->needs(shot)
       ->check(CLI::Range(1, 100000));
+  gui.add_option("--scale", o.scale, "font scale for a projector, 0.5 to 4 (default 1; Ctrl +/- while open)");
   gui.add_option("--list-windows", o.list_windows, "write the titles of the windows drawn in the last frame to FILE");
 }
 

@@ -52,8 +52,8 @@ void draw_vga(const emulator::Vga& vga) {
 }  // namespace
 
 void draw_console(Session& s, PanelPlace p) {
-  if (begin_panel("Console", p)) {
-    VmSlot& slot = s.current();
+  if (begin_panel("Console", p) && s.current()) {
+    VmSlot& slot = *s.current();
     const emulator::Vm& vm = *slot.vm;
     ImGui::Text("%s: VGA text screen", vm.name.c_str());
     draw_vga(vm.machine->vga);
@@ -71,7 +71,7 @@ void draw_console(Session& s, PanelPlace p) {
     ImGui::SetNextItemWidth(-FLT_MIN);
     if (ImGui::InputTextWithHint("##type", "type a line for the serial console, Enter sends", line, sizeof line,
                                  ImGuiInputTextFlags_EnterReturnsTrue)) {
-      s.type_line(slot, line);
+      s.type_line(line);
       line[0] = 0;
       ImGui::SetKeyboardFocusHere(-1);
     }

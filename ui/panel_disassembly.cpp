@@ -6,9 +6,12 @@
 #include <capstone/capstone.h>
 #include <imgui.h>
 
+#include <algorithm>
+
 #include <vector>
 
 #include "cpu/cpu.h"
+#include "lab/debugger.h"
 #include "ui/panels.h"
 
 namespace isolab::ui {
@@ -54,12 +57,14 @@ bool decode(csh h, const std::vector<uint8_t>& bytes, uint32_t start, uint32_t e
 }  // namespace
 
 void draw_disassembly(Session& s, PanelPlace p) {
-  if (begin_panel("Disassembly", p)) {
-    cpu::Cpu& c = s.current().vm->machine->cpu;
+  if (begin_panel("Disassembly", p) && s.current()) {
+    cpu::Cpu& c = s.current()->vm->machine->cpu;
     const bool code32 = c.protected_mode() && c.s.seg[cpu::CS].big();
     const uint32_t eip = c.s.eip;
     const uint32_t cs_base = c.s.seg[cpu::CS].base;
-    ImGui::Text("%s  CS:EIP %04x:%08x  %s", s.current().vm->name.c_str(), c.s.seg[cpu::CS].selector, eip,
+    const std::string vm_name = s.current()->vm->name;
+    const std::vector<lab::Breakpoint>& bps = lab::breakpoints_of(s.lab, vm_name);
+    ImGui::Text("%s  CS:EIP %04x:%08x  %s", s.current()->vm->name.c_str(), c.s.seg[cpu::CS].selector, eip,
                 code32 ? "32-bit" : "16-bit");
     ImGui::Separator();
     // Code before EIP cannot be decoded backwards for sure on x86: try
@@ -105,9 +110,27 @@ void draw_disassembly(Session& s, PanelPlace p) {
         for (size_t b = 0; b < l.bytes.size() && b < 7; b++) pos += std::snprintf(hex + pos, sizeof hex - pos, "%02x", l.bytes[b]);
         if (l.bytes.size() > 7) std::snprintf(hex + pos, sizeof hex - pos, "+");
         const bool current = l.eip == eip;
+        const lab::Breakpoint bp{lab::BreakKind::Address, l.eip};
+        const bool has_bp = std::find(bps.begin(), bps.end(), bp) != bps.end();
         if (current) ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.85f, 0.3f, 1.0f));
-        ImGui::Text("%s %08x  %-15s %s", current ? ">" : " ", l.eip, hex, l.text.c_str());
-        if (current) ImGui::PopStyleColor();
+        else if (has_bp) ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.4f, 0.4f, 1.0f));
+        char row[160];
+        std::snprintf(row, sizeof row, "%s%s %08x  %-15s %s##%08x", has_bp ? "*" : " ", current ? ">" : " ", l.eip, hex,
+                      l.text.c_str(), l.eip);
+        // A click toggles a breakpoint at the instruction (lab/debugger.h).
+        if (ImGui::Selectable(row, false)) {
+          const std::string name = vm_name;
+          s.post([name, bp, has_bp](Session& s) {
+            if (has_bp) {
+              auto& list = s.lab.breakpoints.by_vm[name];
+              list.erase(std::remove(list.begin(), list.end(), bp), list.end());
+            } else {
+              lab::add_breakpoint(s.lab, name, bp);
+            }
+            s.status = name + ": breakpoint " + lab::describe(bp) + (has_bp ? " removed" : " set");
+          });
+        }
+        if (current || has_bp) ImGui::PopStyleColor();
       }
     }
   }

@@ -61,8 +61,8 @@ std::string qualification(const trace::Event& e) {
 }  // namespace
 
 void draw_exits(Session& s, PanelPlace p) {
-  if (begin_panel("VM exits", p)) {
-    const VmSlot& slot = s.current();
+  if (begin_panel("VM exits", p) && s.current()) {
+    const VmSlot& slot = *s.current();
     const emulator::ExitCounters& ex = slot.vm->machine->exits;
     ImGui::Text("%s: %llu exits", slot.vm->name.c_str(), (unsigned long long)ex.exits);
     const uint64_t most = std::max<uint64_t>(1, *std::max_element(ex.by_reason.begin(), ex.by_reason.end()));

@@ -145,13 +145,13 @@ void draw_counters(const emulator::Machine& m) {
 }  // namespace
 
 void draw_page_tables(Session& s, PanelPlace p) {
-  if (begin_panel("Page tables", p)) {
-    emulator::Machine& m = *s.current().vm->machine;
+  if (begin_panel("Page tables", p) && s.current()) {
+    emulator::Machine& m = *s.current()->vm->machine;
     if (!m.cpu.paging()) {
-      ImGui::Text("%s: paging is off (CR0.PG=0): linear addresses are physical", s.current().vm->name.c_str());
+      ImGui::Text("%s: paging is off (CR0.PG=0): linear addresses are physical", s.current()->vm->name.c_str());
       draw_counters(m);
     } else {
-      ImGui::Text("%s: guest page directory at %08x (CR3)", s.current().vm->name.c_str(), m.cpu.s.cr3 & ~0xFFFu);
+      ImGui::Text("%s: guest page directory at %08x (CR3)", s.current()->vm->name.c_str(), m.cpu.s.cr3 & ~0xFFFu);
       if (ImGui::BeginTable("split", 2, ImGuiTableFlags_BordersInnerV)) {
         ImGui::TableSetupColumn("left", ImGuiTableColumnFlags_WidthStretch, 0.68f);
         ImGui::TableSetupColumn("right", ImGuiTableColumnFlags_WidthStretch, 0.32f);

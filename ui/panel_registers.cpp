@@ -64,10 +64,10 @@ std::string describe_attr(const cpu::SegmentCache& sc) {
 }  // namespace
 
 void draw_registers(Session& s, PanelPlace p) {
-  if (begin_panel("Registers", p)) {
-    cpu::Cpu& c = s.current().vm->machine->cpu;
+  if (begin_panel("Registers", p) && s.current()) {
+    cpu::Cpu& c = s.current()->vm->machine->cpu;
     const cpu::CpuState& st = c.s;
-    ImGui::Text("%s, CPL %u, %s%s", s.current().vm->name.c_str(), st.cpl,
+    ImGui::Text("%s, CPL %u, %s%s", s.current()->vm->name.c_str(), st.cpl,
                 c.protected_mode() ? (st.seg[cpu::CS].big() ? "protected 32-bit" : "protected 16-bit") : "real mode",
                 st.halted ? ", halted" : "");
     if (ImGui::BeginTable("gpr", 4, ImGuiTableFlags_SizingFixedFit)) {

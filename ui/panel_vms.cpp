@@ -47,10 +47,12 @@ void draw_vm_list(Session& s, PanelPlace p) {
       }
       ImGui::EndTable();
     }
-    const emulator::Machine& m = *s.current().vm->machine;
-    ImGui::Separator();
-    ImGui::Text("%s: %llu MiB RAM, guest time %.3f ms", s.current().vm->name.c_str(),
-                (unsigned long long)(m.config.ram_bytes >> 20), double(m.now_ns()) / 1e6);
+    if (const VmSlot* cur = s.current()) {
+      const emulator::Machine& m = *cur->vm->machine;
+      ImGui::Separator();
+      ImGui::Text("%s: %llu MiB RAM, guest time %.3f ms", cur->vm->name.c_str(),
+                  (unsigned long long)(m.config.ram_bytes >> 20), double(m.now_ns()) / 1e6);
+    }
   }
   ImGui::End();
 }

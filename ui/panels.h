@@ -1,8 +1,8 @@
 // The panels of the visualizer, one file each (ui/panel_<name>.cpp). Each
 // draws one ImGui window under a fixed title, reading the session; only
-// the VMs panel (which VM is selected) and the Controls and Console panels
-// (run, pause, step, typed input) change anything, through the session's
-// own functions.
+// the VMs panel (which VM is selected) changes the session directly; the
+// controls (run, pause, step, breakpoints, typed input, a lesson's Run)
+// are posted to the session, which carries them out between slices.
 #pragma once
 #include "ui/session.h"
 
@@ -21,6 +21,12 @@ void draw_disassembly(Session& s, PanelPlace p);   // "Disassembly"
 void draw_exits(Session& s, PanelPlace p);         // "VM exits"
 void draw_page_tables(Session& s, PanelPlace p);   // "Page tables"
 void draw_console(Session& s, PanelPlace p);       // "Console"
+void draw_host_overview(Session& s, PanelPlace p); // "Host overview"
+void draw_memory(Session& s, PanelPlace p);        // "Memory"
+void draw_syscall_log(Session& s, PanelPlace p);   // "Syscall log"
+void draw_lesson(Session& s, PanelPlace p);        // "Lesson"
+void draw_containers(Session& s, PanelPlace p);    // "Containers"
+void draw_comparison(Session& s, PanelPlace p);    // "Comparison"
 
 // Begin a panel's window at its first-use place. Returns ImGui::Begin's
 // result; the caller always calls ImGui::End.

@@ -1,184 +1,273 @@
-// The visualizer's session: scenarios, the host they build, and the run,
-// pause and step controls. See session.h.
+// The visualizer's session: scenarios, the lab they build, the worker
+// thread that runs it, and the controls. See session.h.
 #include "ui/session.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <sstream>
 
-#include "emulator/loader.h"
-#if __has_include("minios_paths.h")
-#include "minios_paths.h"
-#endif
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "lab/console.h"
+#include "lab/debugger.h"
 
 namespace isolab::ui {
 
-using emulator::MachineStop;
-using emulator::VmState;
+namespace {
 
-const std::vector<Scenario>& scenarios() {
-  // Two VMs with CPU weights 1 and 3: they boot miniOS, a student's first
-  // commands are typed in, then each runs a CPU hog, so the VMs panel shows
-  // the hypervisor sharing the CPU 1:3 (DESIGN.md section 1).
-  static const std::vector<Scenario> table = {
-      {"default", "two miniOS VMs, weights 1 and 3, typing ps and friends, then spinning",
-       {{"vm1", 1, {"uname -a\n", "ps\n", "free\n", "spin\n"}},
-        {"vm2", 3, {"echo hello from vm2\n", "ls /bin\n", "ps\n", "spin\n"}}}},
-      {"idle", "two miniOS VMs, weights 1 and 3, at the shell prompt after ps",
-       {{"vm1", 1, {"ps\n"}}, {"vm2", 3, {"ps\n"}}}},
-  };
-  return table;
-}
+// How long the worker holds the lab for one slice of rounds: short enough
+// that the UI never waits long for it, long enough that taking and
+// releasing the lock costs nothing.
+constexpr auto kSliceWall = std::chrono::milliseconds(4);
+// The worker's nice value, relative to the UI thread's 0.
+constexpr int kWorkerNice = 10;
+// Instructions a step started from the GUI may take before it gives up
+// (a few tenths of a second of the user's time).
+constexpr uint64_t kGuiStepBudget = 50'000'000;
+// What the console panel keeps of the commands' output.
+constexpr size_t kConsoleKeep = 32 * 1024;
 
-const Scenario* find_scenario(const std::string& name) {
-  for (const Scenario& s : scenarios())
-    if (name == s.name) return &s;
-  return nullptr;
-}
+}  // namespace
 
 std::unique_ptr<Session> Session::create(const Scenario& scenario, std::string& error) {
-#ifndef ISOLAB_MINIOS_KERNEL
-  error = "this build has no miniOS image (build the minios target)";
-  return nullptr;
-#else
   auto session = std::make_unique<Session>();
-  std::vector<uint8_t> kernel, initrd;
-  try {
-    kernel = emulator::read_file(ISOLAB_MINIOS_KERNEL);
-    initrd = emulator::read_file(ISOLAB_MINIOS_INITRD);
-  } catch (const emulator::LoadError& e) {
-    error = e.what();
+  Session& s = *session;
+  s.lab.kernel.trace = &s.syscalls;
+  // Count each container's calls as they happen (on the thread running the lab).
+  s.syscalls.add_sink([&s](const trace::Event& e) {
+    if (e.kind == trace::Kind::Container && std::string_view(e.what) == "start" && !s.container_figures.count(e.source))
+      s.container_figures[e.source].start_ns = e.time_ns;
+    if (e.kind != trace::Kind::Syscall) return;
+    ContainerFigures& f = s.container_figures[e.source];
+    f.syscalls++;
+    if (!f.first_syscall_ns) f.first_syscall_ns = std::max<uint64_t>(1, e.time_ns - std::min(e.time_ns, f.start_ns));
+  });
+  if (auto problem = build_scenario(s.lab, scenario)) {
+    error = *problem;
     return nullptr;
   }
-  session->slots.reserve(scenario.vms.size());
-  for (const ScenarioVm& sv : scenario.vms) {
-    emulator::MachineConfig cfg;
-    cfg.ram_bytes = 32u << 20;
-    emulator::Vm* vm = session->host.add(sv.name, cfg, sv.weight);
-    if (!vm) {
-      error = fmt::format("scenario '{}': VM name '{}' is used twice", scenario.name, sv.name);
+  if (!scenario.lesson.empty()) {
+    lessons::ParsedLesson p = lessons::load_lesson(scenario.lesson);
+    if (!p.lesson) {
+      error = p.error;
       return nullptr;
     }
-    vm->machine->name = sv.name;
-    try {
-      emulator::load_multiboot(vm->machine->cpu, kernel, "minios", {{initrd, "initrd"}});
-    } catch (const emulator::LoadError& e) {
-      error = fmt::format("{}: {}", ISOLAB_MINIOS_KERNEL, e.what());
-      return nullptr;
-    }
-    VmSlot& slot = session->slots.emplace_back();
-    slot.vm = vm;
-    slot.exits = std::make_unique<trace::Trace>(256);
-    slot.input = sv.lines;
-    vm->machine->trace = slot.exits.get();
+    s.lesson = LessonView{std::move(*p.lesson), {}, {}};
+    s.lesson->step_ran.assign(s.lesson->lesson.steps.size(), false);
+    s.lesson->action_output.assign(s.lesson->lesson.steps.size(), "");
+    for (int k = 0; k < scenario.lesson_steps_run && size_t(k) < s.lesson->lesson.steps.size(); k++)
+      s.run_lesson_step(size_t(k));
+    s.run_posted();
   }
-  // The slots no longer move: the machines' callbacks may point at them.
-  for (VmSlot& slot : session->slots) {
-    VmSlot* s = &slot;
-    slot.vm->machine->on_idle = [s]() {
-      if (s->typed >= s->input.size()) return false;
-      s->vm->machine->uart.receive(s->input[s->typed++]);
-      return true;
-    };
-    session->host.start(*slot.vm);
-  }
+  s.sync_slots();
   return session;
-#endif
 }
 
-void Session::advance_frame(uint64_t rounds, double budget_ms) {
-  frames++;
-  if (rounds) {
-    host.run(rounds);
-    return;
+Session::~Session() { stop_worker(); }
+
+uint64_t Session::total_insns() const {
+  uint64_t n = lab.kernel.cpu.s.insns;
+  for (const auto& vm : lab.host.vms()) n += vm->machine->cpu.s.insns;
+  return n;
+}
+
+void Session::sync_slots() {
+  const auto& vms = lab.host.vms();
+  std::map<const emulator::Vm*, std::unique_ptr<trace::Trace>> traces;
+  std::map<const emulator::Vm*, const emulator::Machine*> watched;
+  std::map<const emulator::Vm*, std::shared_ptr<uint64_t>> ready;
+  for (VmSlot& slot : slots) {
+    traces[slot.vm] = std::move(slot.exits);
+    watched[slot.vm] = slot.watched;
+    ready[slot.vm] = slot.ready_ns;
   }
-  const auto start = std::chrono::steady_clock::now();
-  while (host.run_round() > 0) {
-    std::chrono::duration<double, std::milli> spent = std::chrono::steady_clock::now() - start;
-    if (spent.count() >= budget_ms) break;
+  slots.clear();
+  for (const auto& vm : vms) {
+    VmSlot& slot = slots.emplace_back();
+    slot.vm = vm.get();
+    auto it = traces.find(vm.get());
+    slot.exits = it != traces.end() && it->second ? std::move(it->second) : std::make_unique<trace::Trace>(256);
+    // A restore or clone gives the VM a new machine: attach the trace again.
+    vm->machine->trace = slot.exits.get();
+    if (it != traces.end()) slot.ready_ns = ready[vm.get()];
+    if (watched[vm.get()] != vm->machine.get()) {
+      // Watch its console for the first prompt, after the lab's own hook.
+      emulator::Machine* m = vm->machine.get();
+      std::function<void(uint8_t)> lab_hook = m->on_console;
+      std::shared_ptr<uint64_t> ready_at = slot.ready_ns;
+      m->on_console = [lab_hook, ready_at, m](uint8_t b) {
+        if (lab_hook) lab_hook(b);
+        if (b == '$' && !*ready_at) *ready_at = std::max<uint64_t>(1, m->now_ns());
+      };
+    }
+    slot.watched = vm->machine.get();
+  }
+  if (selected >= slots.size()) selected = 0;
+}
+
+// --- threads ---------------------------------------------------------------------
+
+void Session::start_worker() {
+  if (worker_.joinable()) return;
+  quit_ = false;
+  worker_ = std::thread([this] { worker_loop(); });
+}
+
+void Session::stop_worker() {
+  if (!worker_.joinable()) return;
+  quit_ = true;
+  {
+    std::lock_guard<std::mutex> lk(post_mu_);
+    wake_.notify_all();
+  }
+  worker_.join();
+}
+
+std::unique_lock<std::mutex> Session::freeze() {
+  // Tell the worker to let go at the end of its slice, and wait for it.
+  ui_waiting_++;
+  std::unique_lock<std::mutex> lk(mu_);
+  ui_waiting_--;
+  return lk;
+}
+
+void Session::post(std::function<void(Session&)> command) {
+  std::lock_guard<std::mutex> lk(post_mu_);
+  posted_.push_back(std::move(command));
+  wake_.notify_all();
+}
+
+void Session::run_posted() {
+  std::deque<std::function<void(Session&)>> todo;
+  {
+    std::lock_guard<std::mutex> lk(post_mu_);
+    todo.swap(posted_);
+  }
+  for (auto& command : todo) command(*this);
+}
+
+void Session::worker_loop() {
+  // The window comes first: on a busy host (a classroom machine, two cores
+  // shared with a compiler) the emulation gives way to the UI thread, as a
+  // VMM's vCPU threads give way to its display thread. Linux gives each
+  // thread its own nice value.
+  setpriority(PRIO_PROCESS, pid_t(syscall(SYS_gettid)), kWorkerNice);
+  while (!quit_) {
+    // The UI is waiting to draw: let it have the lab first.
+    while (ui_waiting_.load() > 0 && !quit_) std::this_thread::yield();
+    bool progressed = false;
+    {
+      std::unique_lock<std::mutex> lk(mu_);
+      run_posted();
+      if (running) {
+        const auto start = std::chrono::steady_clock::now();
+        do progressed = lab.run_round();
+        while (progressed && ui_waiting_.load() == 0 && !quit_ && std::chrono::steady_clock::now() - start < kSliceWall);
+      }
+    }
+    if (!progressed && !quit_) {
+      // Nothing to run: sleep until a command comes (or a while passes).
+      std::unique_lock<std::mutex> lk(post_mu_);
+      wake_.wait_for(lk, std::chrono::milliseconds(20), [this] { return quit_ || !posted_.empty(); });
+    }
   }
 }
+
+void Session::advance_frame(uint64_t rounds) {
+  std::unique_lock<std::mutex> lk = freeze();
+  run_posted();
+  if (running)
+    for (uint64_t r = 0; r < rounds; r++)
+      if (!lab.run_round()) break;
+}
+
+// --- controls ----------------------------------------------------------------------
 
 void Session::run_all() {
-  for (VmSlot& s : slots) host.start(*s.vm);
-  status = "running";
+  post([](Session& s) {
+    for (const auto& vm : s.lab.host.vms()) s.lab.host.start(*vm);
+    s.running = true;
+    s.status = "running";
+  });
 }
 
 void Session::pause_all() {
-  for (VmSlot& s : slots) host.pause(*s.vm);
-  status = "paused";
+  post([](Session& s) {
+    for (const auto& vm : s.lab.host.vms()) s.lab.host.pause(*vm);
+    s.running = false;
+    s.status = "paused";
+  });
 }
 
-bool Session::any_running() const {
-  for (const VmSlot& s : slots)
-    if (s.vm->state == VmState::Running) return true;
-  return false;
+namespace {
+
+void post_step(Session& s, lab::StepKind kind) {
+  const VmSlot* slot = s.current();
+  if (!slot) return;
+  const std::string name = slot->vm->name;
+  s.post([name, kind](Session& s) { s.status = lab::step_vm(s.lab, name, kind, kGuiStepBudget).message; });
 }
 
-MachineStop Session::run_alone(emulator::Vm& vm, uint64_t ns) {
-  MachineStop stop = vm.machine->run(ns);
-  switch (stop) {
-    case MachineStop::Timeout:
-    case MachineStop::Exited: break;
-    case MachineStop::Halted: vm.state = VmState::Halted; break;
-    case MachineStop::DebugExit:
-      vm.exit_code = vm.machine->exit_code();
-      vm.state = vm.exit_code == 1 ? VmState::Crashed : VmState::Exited;  // as Host::run_round
-      break;
-    case MachineStop::TripleFault: vm.state = VmState::Crashed; break;
-  }
-  return stop;
+}  // namespace
+
+void Session::step_instruction() { post_step(*this, lab::StepKind::Instruction); }
+void Session::step_to_exit() { post_step(*this, lab::StepKind::Exit); }
+void Session::step_to_syscall() { post_step(*this, lab::StepKind::Syscall); }
+void Session::continue_to_break() { post_step(*this, lab::StepKind::Breakpoint); }
+
+void Session::step_container(const std::string& name) {
+  post([name](Session& s) { s.status = lab::step_container(s.lab, name, std::nullopt, kGuiStepBudget).message; });
 }
 
-static bool can_step(const emulator::Vm& vm, std::string& status) {
-  if (vm.state == VmState::Running || vm.state == VmState::Paused || vm.state == VmState::Created) return true;
-  status = fmt::format("{} is {}: nothing to step", vm.name, emulator::vm_state_name(vm.state));
-  return false;
+void Session::type_line(const std::string& line) {
+  const VmSlot* slot = current();
+  if (!slot) return;
+  const std::string name = slot->vm->name;
+  post([name, line](Session& s) {
+    if (s.lab.find_vm(name)) s.lab.extra(name).pending_input += line + "\n";
+  });
 }
 
-void Session::step_to_exit(VmSlot& slot, uint64_t max_insns) {
-  emulator::Vm& vm = *slot.vm;
-  if (!can_step(vm, status)) return;
-  host.pause(vm);
-  if (vm.state == VmState::Created) vm.state = VmState::Paused;
-  emulator::Machine& m = *vm.machine;
-  const uint64_t exits_before = m.exits.exits;
-  const uint64_t insns_before = m.cpu.s.insns;
-  // At full speed: the machine stops right after the instruction that
-  // left the guest (Machine::stop_on_exit). A halted guest jumps to its
-  // next device event inside run(), where an interrupt may wake it.
-  m.stop_on_exit = true;
-  run_alone(vm, max_insns * m.config.ns_per_insn);
-  m.stop_on_exit = false;
-  const uint64_t ran = m.cpu.s.insns - insns_before;
-  if (m.exits.exits == exits_before) {
-    status = fmt::format("{}: no VM exit after {} instructions ({})", vm.name, ran, emulator::vm_state_name(vm.state));
-    return;
-  }
-  std::vector<trace::Event> recent = slot.exits->recent();
-  const char* reason = recent.empty() ? "?" : recent.back().what;
-  const uint64_t count = m.exits.exits - exits_before;
-  status = count == 1 ? fmt::format("{}: VM exit {} after {} instructions, EIP {:08x}", vm.name, reason, ran, m.cpu.s.eip)
-                      : fmt::format("{}: {} VM exits, the last {}, after {} instructions, EIP {:08x}", vm.name, count,
-                                    reason, ran, m.cpu.s.eip);
+void Session::console_command(const std::string& line) {
+  post([line](Session& s) {
+    std::ostringstream out;
+    out << "> " << line << "\n";
+    lab::ParsedCommand p = lab::parse_command(line);
+    if (!p.command) {
+      out << "error: " << p.error << "\n";
+    } else {
+      lab::Outcome o = lab::run_command(s.lab, *p.command, out);
+      if (o.status != lab::Status::Ok) out << "error: " << o.message << "\n";
+    }
+    s.console_output += out.str();
+    if (s.console_output.size() > kConsoleKeep) s.console_output.erase(0, s.console_output.size() - kConsoleKeep);
+    s.sync_slots();
+  });
 }
 
-void Session::step_instruction(VmSlot& slot) {
-  emulator::Vm& vm = *slot.vm;
-  if (!can_step(vm, status)) return;
-  host.pause(vm);
-  if (vm.state == VmState::Created) vm.state = VmState::Paused;
-  emulator::Machine& m = *vm.machine;
-  const uint64_t exits_before = m.exits.exits;
-  const uint32_t eip_before = m.cpu.s.eip;
-  run_alone(vm, 1);
-  status = fmt::format("{}: stepped {:08x} -> {:08x}{}", vm.name, eip_before, m.cpu.s.eip,
-                       m.exits.exits != exits_before ? " (with a VM exit)" : "");
-}
-
-void Session::type_line(VmSlot& slot, const std::string& line) {
-  slot.vm->machine->uart.receive(line + "\n");
+void Session::run_lesson_step(size_t step) {
+  post([step](Session& s) {
+    if (!s.lesson || step >= s.lesson->lesson.steps.size()) return;
+    std::ostringstream out;
+    for (const lessons::Item& item : s.lesson->lesson.steps[step].items) {
+      if (!item.action) continue;
+      out << "> " << item.action->text << "\n";
+      lab::Outcome o = lab::run_command(s.lab, item.action->command, out);
+      if (o.status != lab::Status::Ok) {
+        out << "error: " << o.message << "\n";
+        break;
+      }
+    }
+    s.lesson->step_ran[step] = true;
+    s.lesson->action_output[step] = out.str();
+    s.status = fmt::format("lesson step {} ran", step + 1);
+    s.sync_slots();
+  });
 }
 
 }  // namespace isolab::ui

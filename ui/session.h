@@ -1,89 +1,136 @@
-// What the visualizer shows and steers: one Host of VMs built from a named
-// scenario, each VM with a small trace of its latest exits, the lines typed
-// into its console, and the run, pause and step controls.
+// What the visualizer shows and steers: one lab (lab/lab.h: VMs and the
+// container kernel on one host) built from a named scenario, a small trace
+// of each VM's latest exits and of the container kernel's system calls, the
+// lesson open beside the panels, and the run, pause and step controls.
 //
-// Panels read this state and never own it; the Controls panel and the
-// keyboard shortcuts call the functions below. The session runs the
-// emulation between frames on the UI thread, a fixed number of host rounds
-// per frame when the run must repeat (screenshots), else as many as fit in
-// a frame's time budget. (Issue 7 moves emulation to a worker thread and
-// these controls into lab/, where the console's `step` verb will use them.)
+// Threads. The lab runs on a worker thread, in slices of a few rounds,
+// while the UI thread draws. The lab is behind one mutex: the worker holds
+// it for a slice and lets go between slices; the UI thread takes it once a
+// frame (freeze()), and while it holds it the lab stands still between two
+// slices, so the panels read a consistent host (DESIGN.md: panels read
+// state, never own it). The costly part of a frame, rasterizing the draw
+// lists, happens after the UI has let go. Controls (buttons, keys, the
+// console line, a lesson's Run) are posted as commands and carried out by
+// the worker between slices, so only the worker ever changes the lab and a
+// long step does not freeze the window.
+//
+// Without start_worker() (screenshots, tests) nothing runs on its own:
+// advance_frame() carries out the posted commands and then a fixed number
+// of rounds, on the caller's thread, so the same frames draw the same
+// pictures.
 #pragma once
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
-#include "emulator/host.h"
+#include "lab/lab.h"
+#include "lessons/lesson.h"
 #include "trace/trace.h"
+#include "ui/scenario.h"
 
 namespace isolab::ui {
 
-// One VM of a scenario: its name, CPU weight and the console lines typed
-// into it, one at a time, whenever it waits for input.
-struct ScenarioVm {
-  const char* name;
-  uint32_t weight;
-  std::vector<std::string> lines;
-};
-
-struct Scenario {
-  const char* name;
-  const char* description;
-  std::vector<ScenarioVm> vms;
-};
-
-// The scenarios `isolab gui --scenario NAME` knows, "default" first.
-const std::vector<Scenario>& scenarios();
-const Scenario* find_scenario(const std::string& name);
-
-// The GUI's extras beside one of the host's VMs.
+// The GUI's extras beside one of the lab's VMs.
 struct VmSlot {
   emulator::Vm* vm = nullptr;
   std::unique_ptr<trace::Trace> exits;  // the latest VM exits, with qualification
-  std::vector<std::string> input;       // lines still to type, from `typed`
-  size_t typed = 0;
+  const emulator::Machine* watched = nullptr;  // whose console output is watched for the prompt
+  // The VM's simulated time when its shell first printed its prompt
+  // ("$ "): from power-on, its start-up, measured (0: not yet).
+  std::shared_ptr<uint64_t> ready_ns = std::make_shared<uint64_t>(0);
+};
+
+// What the comparison dashboard knows of a container, from the kernel's trace.
+struct ContainerFigures {
+  uint64_t syscalls = 0;
+  uint64_t start_ns = 0;  // the kernel's clock when it started
+  // Simulated time from its start to its first system call: a process
+  // starting on a kernel that already runs (0: not yet).
+  uint64_t first_syscall_ns = 0;
+};
+
+// The open lesson and how far the student got.
+struct LessonView {
+  lessons::Lesson lesson;
+  std::vector<bool> step_ran;               // its actions were run
+  std::vector<std::string> action_output;   // what the actions printed, per step
 };
 
 class Session {
  public:
-  // Build the scenario's VMs, miniOS loaded in each, all running. On
-  // failure returns null and sets `error` (what and where).
+  // Build the scenario's lab: its VMs with miniOS loaded, all running, its
+  // containers started, its lesson open. On failure returns null and sets
+  // `error` (what and where).
   static std::unique_ptr<Session> create(const Scenario& scenario, std::string& error);
+  ~Session();
 
-  emulator::Host host;
-  std::vector<VmSlot> slots;
-  size_t selected = 0;       // the VM the per-VM panels show
-  std::string status;        // the last control's outcome, for the Controls panel
-  uint64_t frames = 0;       // frames advanced so far
+  lab::Lab lab;
+  std::vector<VmSlot> slots;  // the lab's VMs, in order (sync_slots keeps it so)
+  trace::Trace syscalls{2048};  // the container kernel's latest system calls and events
+  std::map<std::string, ContainerFigures> container_figures;  // by container name
+  std::optional<LessonView> lesson;
+  size_t selected = 0;        // the VM the per-VM panels show
+  std::string status;         // the last control's outcome, for the Controls panel
+  uint64_t frames = 0;        // frames drawn so far
+  bool running = true;        // Run/Pause: does the lab advance?
+  // Guest instructions retired by all VMs and the container kernel.
+  uint64_t total_insns() const;
 
-  VmSlot& current() { return slots[selected]; }
+  VmSlot* current() { return selected < slots.size() ? &slots[selected] : nullptr; }
 
-  // Run the host for one frame: `rounds` rounds, or, when `rounds` is 0,
-  // rounds until `budget_ms` of wall time have passed.
-  void advance_frame(uint64_t rounds, double budget_ms);
+  // --- threads -------------------------------------------------------------
+  // Run the lab on a worker thread from now on; stop_worker() (or the
+  // destructor) joins it.
+  void start_worker();
+  void stop_worker();
+  bool has_worker() const { return worker_.joinable(); }
+  // Hold the lab still between slices while the caller reads it.
+  std::unique_lock<std::mutex> freeze();
+  // Carry out `command` on the lab between slices (on the worker, or at the
+  // next advance_frame). It may set `status`.
+  void post(std::function<void(Session&)> command);
+  // Without a worker: carry out the posted commands, then run the lab for
+  // `rounds` rounds (when running).
+  void advance_frame(uint64_t rounds);
+  // Make `slots` match the lab's VMs (lesson actions and the console create
+  // and clone VMs); give each a trace. Call with the lab frozen.
+  void sync_slots();
 
-  // Start every VM that is paused (or not started yet); pause every running one.
-  void run_all();
-  void pause_all();
-  bool any_running() const;
-  // Pause the VM and run it to its next VM exit: it stops after the
-  // instruction (or interrupt delivery) that left the guest. One
-  // instruction may leave it more than once (a shadow fill for its fetch,
-  // another for its data): all of them are counted. Gives up after
-  // `max_insns` instructions without an exit (a guest computing between
-  // timer ticks runs 10M instructions without one; the step goes one
-  // instruction at a time, about 3M a second). Sets `status`.
-  void step_to_exit(VmSlot& slot, uint64_t max_insns = 2'000'000);
-  // Pause the VM and retire one instruction. Sets `status`.
-  void step_instruction(VmSlot& slot);
-  // Type a line into the VM's serial console, as a user at its keyboard.
-  void type_line(VmSlot& slot, const std::string& line);
+  // --- controls (posted; see lab/debugger.h for the steps) -----------------
+  // Call these with the lab frozen (they read the selected VM's slot).
+  void run_all();     // start every paused VM and let the lab advance
+  void pause_all();   // pause every running VM and stop the lab
+  void toggle_run() { running ? pause_all() : run_all(); }
+  void step_instruction();  // the selected VM, one instruction
+  void step_to_exit();      // the selected VM, to its next VM exit
+  void step_to_syscall();   // the selected VM, to its next system call
+  void continue_to_break(); // the selected VM, to its next breakpoint
+  void step_container(const std::string& name);  // to its next system call
+  void type_line(const std::string& line);       // into the selected VM's serial console
+  void console_command(const std::string& line); // a lab console command (lab/console.h)
+  void run_lesson_step(size_t step);             // the open lesson's step, its actions
+  std::string console_output;  // what console commands printed
 
  private:
-  // Run one VM by `ns` of its simulated time outside the host's rounds,
-  // and record how it stopped as the host's run does.
-  emulator::MachineStop run_alone(emulator::Vm& vm, uint64_t ns);
+  void worker_loop();
+  void run_posted();
+
+  std::mutex mu_;       // the lab, and everything above that the controls change
+  std::mutex post_mu_;  // posted_ only (posting never waits for a slice)
+  std::condition_variable wake_;
+  std::atomic<int> ui_waiting_{0};
+  std::atomic<bool> quit_{false};
+  std::thread worker_;
+  std::deque<std::function<void(Session&)>> posted_;
 };
 
 }  // namespace isolab::ui

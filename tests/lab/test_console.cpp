@@ -59,7 +59,7 @@ TEST_CASE("console: commands parse into their verbs and arguments") {
 }
 
 TEST_CASE("console: bad commands say what is wrong") {
-  CHECK(parse_error("vm fly a") == "vm: unknown verb 'fly' (vm create, start, pause, stop, kill, type, snapshot, restore, clone)");
+  CHECK(parse_error("vm fly a") == "vm: unknown verb 'fly' (vm create, start, pause, stop, kill, type, snapshot, restore, clone, step, break)");
   CHECK(parse_error("vm create") == "vm create: missing NAME");
   CHECK(parse_error("vm create a --mem 1T") == "vm create: --mem '1T': expected a size between 2M and 3G, such as 64M");
   CHECK(parse_error("vm create a --weight 0") == "vm create: --weight '0': expected a number from 1 to 1000");
@@ -80,7 +80,7 @@ TEST_CASE("console: a script with a bad line does nothing and names the line") {
   Lab lab;
   Script s = run(lab, "vm create a\n# comment\n\nvm start a\nvm fly a\n");
   CHECK(s.rc == 2);
-  CHECK(s.err == "s.isolab:5: vm: unknown verb 'fly' (vm create, start, pause, stop, kill, type, snapshot, restore, clone)\n");
+  CHECK(s.err == "s.isolab:5: vm: unknown verb 'fly' (vm create, start, pause, stop, kill, type, snapshot, restore, clone, step, break)\n");
   CHECK(lab.find_vm("a") == nullptr);  // parsed first: nothing ran
 }
 

@@ -19,8 +19,9 @@ namespace {
 const std::string kDir = ISOLAB_UI_TEST_DIR;
 
 // The panels the visualizer must show (ui/panels.h), by window title.
-const std::vector<std::string> kRequiredWindows = {"VMs", "Registers", "Disassembly", "VM exits",
-                                                   "Page tables", "Console", "Controls"};
+const std::vector<std::string> kRequiredWindows = {
+    "VMs",     "Controls",     "VM exits", "Host overview", "Registers",  "Disassembly", "Memory",
+    "Console", "Page tables", "Syscall log", "Lesson",     "Containers", "Comparison"};
 
 // Run the gui command with `args`; returns its exit status. stderr goes to
 // `err_file` when given.
@@ -112,6 +113,8 @@ TEST_CASE("gui: bad usage exits 2 with one line on stderr") {
   CHECK(read_text(err).find("nosuch") != std::string::npos);
   CHECK(gui("--frames 3", "", err) == 2);  // --frames needs --screenshot
   CHECK(gui("--screenshot " + x + " --frames 0", "", err) == 2);
+  CHECK(gui("--screenshot " + x + " --scale 9", "", err) == 2);
+  CHECK(read_text(err) == "isolab gui: --scale 9: expected 0.5 to 4\n");
   // No display and no --screenshot: nothing to draw on.
   CHECK(gui("", "env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER", err) == 2);
   CHECK(read_text(err).find("no display") != std::string::npos);

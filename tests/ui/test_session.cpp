@@ -1,6 +1,10 @@
-// The session behind the visualizer: scenarios boot, the weights share the
-// CPU, and the step controls stop where a debugger user expects.
+// The session behind the visualizer: scenarios build their lab, the
+// weights share the CPU, the worker thread runs the lab while the UI
+// freezes it to read, and the controls the buttons call reach the lab.
 #include <doctest/doctest.h>
+
+#include <chrono>
+#include <thread>
 
 #include "ui/session.h"
 
@@ -20,17 +24,39 @@ std::unique_ptr<Session> open(const char* name) {
   return s;
 }
 
-}  // namespace
-
-TEST_CASE("session: an unknown scenario is not found, and default comes first") {
-  CHECK(find_scenario("nosuch") == nullptr);
-  CHECK(std::string(scenarios().front().name) == "default");
+// Wait (up to 20 s) for `cond`, checked with the lab frozen.
+template <class F>
+bool eventually(Session& s, F cond) {
+  for (int k = 0; k < 2000; k++) {
+    {
+      auto frozen = s.freeze();
+      if (cond()) return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
 }
 
-TEST_CASE("session: the default scenario runs two miniOS VMs whose CPU shares follow weights 1 and 3") {
+}  // namespace
+
+TEST_CASE("session: scenarios: default first, idle, spin, and one per lesson") {
+  CHECK(find_scenario("nosuch") == nullptr);
+  CHECK(scenarios().front().name == "default");
+  CHECK(find_scenario("idle") != nullptr);
+  CHECK(find_scenario("spin") != nullptr);
+  const Scenario* l1 = find_scenario("lesson-01");
+  REQUIRE(l1 != nullptr);
+  CHECK(l1->lesson.find("01-") != std::string::npos);
+  CHECK(scenarios().front().lesson == l1->lesson);  // the first lesson is open by default
+}
+
+TEST_CASE("session: the default scenario: two VMs sharing the CPU 1:3, three containers, the first lesson") {
   auto s = open("default");
   REQUIRE(s->slots.size() == 2);
-  for (int f = 0; f < 40; f++) s->advance_frame(10, 0);
+  CHECK(s->lab.containers().size() == 3);
+  REQUIRE(s->lesson);
+  CHECK(s->lesson->lesson.steps.size() >= 3);
+  for (int f = 0; f < 40; f++) s->advance_frame(10);
   const emulator::Vm& vm1 = *s->slots[0].vm;
   const emulator::Vm& vm2 = *s->slots[1].vm;
   CHECK(vm1.state == VmState::Running);
@@ -41,74 +67,132 @@ TEST_CASE("session: the default scenario runs two miniOS VMs whose CPU shares fo
   const double ratio = double(vm2.machine->cpu.s.insns) / double(vm1.machine->cpu.s.insns);
   CHECK(ratio > 2.0);
   CHECK(ratio < 3.5);
-}
-
-TEST_CASE("session: step to exit pauses the VM after the instruction that left the guest") {
-  auto s = open("default");
-  s->advance_frame(1, 0);  // booting: exits come every few instructions
-  VmSlot& slot = s->slots[0];
-  for (int k = 0; k < 20; k++) {
-    const uint64_t before = slot.vm->machine->exits.exits;
-    const uint64_t traced = slot.exits->total();
-    s->step_to_exit(slot);
-    // One instruction can leave more than once (a fill for its fetch and
-    // one for its data), never more than a handful of times.
-    const uint64_t left = slot.vm->machine->exits.exits - before;
-    INFO(s->status);
-    CHECK(left >= 1);
-    CHECK(left <= 3);
-    CHECK(slot.exits->total() == traced + left);
-    CHECK(slot.vm->state == VmState::Paused);
-    INFO(s->status);
-    CHECK(s->status.find("VM exit") != std::string::npos);
+  // The containers run on the one kernel and their calls are counted.
+  CHECK(s->lab.containers_running() == 3);
+  CHECK(s->lab.kernel.stats.syscalls > 0);
+  CHECK(s->syscalls.total() > 0);
+  CHECK(s->container_figures.size() == 3);
+  for (const auto& [name, f] : s->container_figures) {
+    INFO(name);
+    CHECK(f.first_syscall_ns > 0);
   }
-  // The other VM keeps running; the stepped one stays put.
-  const uint64_t insns = slot.vm->machine->cpu.s.insns;
-  s->advance_frame(10, 0);
-  CHECK(slot.vm->machine->cpu.s.insns == insns);
+  // The prompt was seen: the VMs' start-up was measured.
+  CHECK(*s->slots[0].ready_ns > 0);
+}
+
+TEST_CASE("session: without a worker, posted controls run at the next frame, in order") {
+  auto s = open("default");
+  s->advance_frame(20);
+  s->selected = 0;
+  s->step_to_exit();
+  CHECK(s->status.empty());  // posted, not yet carried out
+  s->advance_frame(0);
+  CHECK(s->status.find("vm1: VM exit ") == 0);
+  CHECK(s->slots[0].vm->state == VmState::Paused);
+  // The stepped VM stays put while the other runs on.
+  const uint64_t insns = s->slots[0].vm->machine->cpu.s.insns;
+  s->advance_frame(10);
+  CHECK(s->slots[0].vm->machine->cpu.s.insns == insns);
   CHECK(s->slots[1].vm->state == VmState::Running);
+  s->step_instruction();
+  s->advance_frame(0);
+  CHECK(s->status.find("vm1: stepped ") == 0);
   s->run_all();
-  s->advance_frame(10, 0);
-  CHECK(slot.vm->machine->cpu.s.insns > insns);
-}
-
-TEST_CASE("session: a step from a halted guest runs to the interrupt that wakes it") {
-  auto s = open("idle");
-  for (int f = 0; f < 40; f++) s->advance_frame(10, 0);
-  VmSlot& slot = s->slots[0];
-  // At the prompt miniOS waits in HLT for the next timer tick or key.
+  s->advance_frame(10);
+  CHECK(s->slots[0].vm->machine->cpu.s.insns > insns);
   s->pause_all();
-  for (int k = 0; k < 1000 && !slot.vm->machine->cpu.s.halted; k++) s->step_instruction(slot);
-  REQUIRE(slot.vm->machine->cpu.s.halted);
-  const uint64_t t0 = slot.vm->machine->now_ns();
-  const uint64_t traced = slot.exits->total();
-  s->step_to_exit(slot);
-  CHECK(slot.vm->machine->now_ns() > t0);
-  // The exits of this step: the interrupt's first, at the woken instruction.
-  std::vector<trace::Event> step;
-  for (const trace::Event& e : slot.exits->recent())
-    if (e.seq >= traced) step.push_back(e);
-  REQUIRE(!step.empty());
-  CHECK(step.size() <= 3);
-  CHECK(std::string(step.front().what) == "EXTERNAL_INTERRUPT");
+  s->advance_frame(10);
+  CHECK_FALSE(s->running);
+  const uint64_t paused_at = s->total_insns();
+  s->advance_frame(10);
+  CHECK(s->total_insns() == paused_at);
 }
 
-TEST_CASE("session: a step that finds no exit within its budget says so") {
+TEST_CASE("session: a container steps to its next system call from the Containers panel's button") {
   auto s = open("default");
-  for (int f = 0; f < 40; f++) s->advance_frame(10, 0);  // spinning: an exit only every timer tick
-  VmSlot& slot = s->slots[1];
-  const uint64_t insns = slot.vm->machine->cpu.s.insns;
-  s->step_to_exit(slot, 1000);
-  CHECK(slot.vm->machine->cpu.s.insns == insns + 1000);
-  CHECK(s->status.find("no VM exit after 1000 instructions") != std::string::npos);
+  s->advance_frame(5);
+  const uint64_t calls = s->lab.kernel.stats.syscalls;
+  s->step_container("web");
+  s->advance_frame(0);
+  CHECK(s->status.find("web: pid 1 (host pid ") == 0);
+  CHECK(s->lab.kernel.stats.syscalls > calls);
 }
 
-TEST_CASE("session: step instruction retires one instruction") {
+TEST_CASE("session: the lesson's Run button runs the step's actions on the lab") {
   auto s = open("default");
-  for (int f = 0; f < 40; f++) s->advance_frame(10, 0);  // spinning: never halted
-  VmSlot& slot = s->slots[1];
-  const uint64_t insns = slot.vm->machine->cpu.s.insns;
-  s->step_instruction(slot);
-  CHECK(slot.vm->machine->cpu.s.insns == insns + 1);
-  CHECK(slot.vm->state == VmState::Paused);
+  REQUIRE(s->lesson);
+  CHECK(s->lab.find_vm("a") == nullptr);
+  s->run_lesson_step(0);  // lesson 1, step 1: vm create a
+  s->advance_frame(0);
+  CHECK(s->lesson->step_ran[0]);
+  CHECK(s->lab.find_vm("a") != nullptr);
+  CHECK(s->slots.size() == 3);  // the new VM got its slot and trace
+  CHECK(s->lesson->action_output[0].find("> vm create a") == 0);
+}
+
+TEST_CASE("session: a lesson scenario opens the lesson with its first two steps run") {
+  auto s = open("lesson-01");
+  REQUIRE(s->lesson);
+  CHECK(s->lesson->step_ran[0]);
+  CHECK(s->lesson->step_ran[1]);
+  REQUIRE(s->lab.find_vm("a") != nullptr);
+  CHECK(s->lab.find_vm("a")->console.find("$ ") != std::string::npos);  // step 2 booted it
+}
+
+TEST_CASE("session: the console line runs lab commands and keeps what they print") {
+  auto s = open("idle");
+  s->console_command("vm break vm1 exit HLT");
+  s->console_command("show vm.vm1.state");
+  s->console_command("vm fly");
+  s->advance_frame(0);
+  CHECK(s->console_output.find("> vm break vm1 exit HLT\nvm1: breakpoint exit HLT\n") == 0);
+  CHECK(s->console_output.find("vm.vm1.state = \"running\"") != std::string::npos);
+  CHECK(s->console_output.find("error: vm: unknown verb 'fly'") != std::string::npos);
+  s->continue_to_break();
+  s->advance_frame(0);
+  CHECK(s->status.find("vm1: breakpoint exit HLT after ") == 0);
+}
+
+TEST_CASE("session: the worker thread runs the lab while the UI freezes it to read, and controls cross over") {
+  auto s = open("spin");
+  s->start_worker();
+  REQUIRE(s->has_worker());
+  // It runs on its own: instructions grow between two frozen reads.
+  uint64_t first = 0;
+  {
+    auto frozen = s->freeze();
+    first = s->total_insns();
+  }
+  CHECK(eventually(*s, [&] { return s->total_insns() > first + 10'000'000; }));
+  // Frozen, it stands still.
+  {
+    auto frozen = s->freeze();
+    const uint64_t a = s->total_insns();
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    CHECK(s->total_insns() == a);
+  }
+  // A step posted from the UI thread is carried out by the worker.
+  {
+    auto frozen = s->freeze();  // the controls read the selected VM's slot
+    s->selected = 1;
+    s->step_to_exit();
+  }
+  CHECK(eventually(*s, [&] { return s->status.find("vm2: ") == 0; }));
+  CHECK(eventually(*s, [&] { return s->slots[1].vm->state == VmState::Paused; }));
+  s->pause_all();
+  CHECK(eventually(*s, [&] { return !s->running; }));
+  uint64_t paused_at = 0;
+  {
+    auto frozen = s->freeze();
+    paused_at = s->total_insns();
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  {
+    auto frozen = s->freeze();
+    CHECK(s->total_insns() == paused_at);
+  }
+  s->run_all();
+  CHECK(eventually(*s, [&] { return s->total_insns() > paused_at; }));
+  s->stop_worker();
+  CHECK_FALSE(s->has_worker());
 }

@@ -1,0 +1,163 @@
+// The Containers panel: the containers as the one shared kernel sees them
+// (DESIGN.md section 6). Four sections:
+// - containers: image, state, init's host PID, host name, cgroup;
+// - the process tree of the whole kernel, each process with its PID at
+//   every PID-namespace level (host first, as /proc/<pid>/status NSpid
+//   lists them), so a container's init is PID 1 inside and something else
+//   outside (pid_namespaces(7); lesson 5);
+// - the namespace table: each process's PID and UTS namespace identities
+//   (the inode numbers /proc/<pid>/ns/* show) and its host name (lesson 6);
+// - the cgroup v2 tree with gauges: memory.current against memory.max,
+//   pids.current against pids.max, the CPU its processes used (instructions
+//   retired), and OOM kills (lesson 7). cpu.max throttling appears here
+//   when the kernel has the cpu controller.
+// Image layers: the current image API gives one read-only tree per image
+// whose file bytes every container shares until it writes (image.h).
+#include <imgui.h>
+
+#include <cstdio>
+#include <functional>
+#include <string>
+
+#include "ui/panels.h"
+
+namespace isolab::ui {
+
+namespace {
+
+const char* proc_state(containers::ProcState s) {
+  switch (s) {
+    case containers::ProcState::Runnable: return "R";
+    case containers::ProcState::Blocked:
+    case containers::ProcState::Sleeping: return "S";
+    case containers::ProcState::Zombie: return "Z";
+  }
+  return "?";
+}
+
+std::string pid_levels(const containers::Process& p) {
+  std::string out;
+  for (size_t k = 0; k < p.pids.size(); k++) out += (k ? " / " : "") + std::to_string(p.pids[k]);
+  return out;
+}
+
+void gauge(double used, double max, const char* label_fmt, double label_used, double label_max, bool limited) {
+  char label[64];
+  if (limited) std::snprintf(label, sizeof label, label_fmt, label_used, label_max);
+  else std::snprintf(label, sizeof label, "%.0f / max", label_used);
+  ImGui::ProgressBar(limited && max > 0 ? float(used / max) : 0.0f, ImVec2(-1, 0), label);
+}
+
+void draw_process_tree(containers::Kernel& k) {
+  const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_BordersInnerV;
+  if (!ImGui::BeginTable("procs", 5, flags)) return;
+  for (const char* h : {"process", "PIDs (host / inner)", "state", "container", "insns"}) ImGui::TableSetupColumn(h);
+  ImGui::TableHeadersRow();
+  std::function<void(const containers::Process&, int)> row = [&](const containers::Process& p, int depth) {
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::Text("%*s%s", depth * 2, "", p.comm.c_str());
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(pid_levels(p).c_str());
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(proc_state(p.state));
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(p.container.empty() ? "(host)" : p.container.c_str());
+    ImGui::TableNextColumn();
+    ImGui::Text("%.2fM", double(p.user_insns) / 1e6);
+    for (const containers::Process* c : p.children) row(*c, depth + 1);
+  };
+  for (const auto& [pid, p] : k.processes())
+    if (!p->parent) row(*p, 0);
+  ImGui::EndTable();
+}
+
+void draw_namespaces(containers::Kernel& k) {
+  const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_BordersInnerV;
+  if (!ImGui::BeginTable("ns", 5, flags)) return;
+  for (const char* h : {"host PID", "process", "pid ns (level)", "uts ns", "hostname"}) ImGui::TableSetupColumn(h);
+  ImGui::TableHeadersRow();
+  for (const auto& [pid, p] : k.processes()) {
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::Text("%d", pid);
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(p->comm.c_str());
+    ImGui::TableNextColumn();
+    if (p->ns.pid) ImGui::Text("pid:[%u] (%d)", p->ns.pid->id, p->ns.pid->level);
+    ImGui::TableNextColumn();
+    if (p->ns.uts) ImGui::Text("uts:[%u]", p->ns.uts->id);
+    ImGui::TableNextColumn();
+    if (p->ns.uts) ImGui::TextUnformatted(p->ns.uts->hostname.c_str());
+  }
+  ImGui::EndTable();
+}
+
+void draw_cgroup(containers::Kernel& k, containers::Cgroup& cg) {
+  const std::string label = cg.is_root() ? "/sys/fs/cgroup" : cg.name;
+  const ImGuiTreeNodeFlags flags = ImGuiTreeNodeFlags_DefaultOpen | (cg.children.empty() ? ImGuiTreeNodeFlags_Leaf : 0);
+  if (!ImGui::TreeNodeEx(label.c_str(), flags, "%s  (%zu procs%s)", label.c_str(), cg.procs.size(),
+                         cg.removed ? ", removed" : ""))
+    return;
+  const containers::PageCounter& mem = cg.memory.counter;
+  const bool mem_limited = mem.max != containers::PageCounter::UNLIMITED;
+  ImGui::Text("memory");
+  ImGui::SameLine(90);
+  gauge(double(mem.usage), double(mem.max), "%.0f KiB of %.0f KiB", double(mem.usage * 4), double(mem_limited ? mem.max * 4 : 0),
+        mem_limited);
+  const bool pids_limited = cg.pids.max != containers::PidsState::UNLIMITED;
+  ImGui::Text("pids");
+  ImGui::SameLine(90);
+  gauge(double(cg.pids.current), double(cg.pids.max), "%.0f of %.0f", double(cg.pids.current), double(cg.pids.max),
+        pids_limited);
+  uint64_t insns = 0;
+  for (int pid : cg.procs)
+    if (const containers::Process* p = k.find_host_pid(pid)) insns += p->user_insns;
+  ImGui::Text("cpu: %.2fM insns by its live processes; oom_kill %llu; pids.events max %llu", double(insns) / 1e6,
+              (unsigned long long)cg.memory.oom_kill, (unsigned long long)cg.pids.events_max);
+  for (auto& [name, child] : cg.children) draw_cgroup(k, *child);
+  ImGui::TreePop();
+}
+
+}  // namespace
+
+void draw_containers(Session& s, PanelPlace p) {
+  if (begin_panel("Containers", p)) {
+    containers::Kernel& k = s.lab.kernel;
+    ImGui::Text("%zu containers, %zu processes, one kernel: %llu syscalls, %llu context switches",
+                s.lab.containers().size(), k.processes().size(), (unsigned long long)k.stats.syscalls,
+                (unsigned long long)k.stats.context_switches);
+    if (ImGui::CollapsingHeader("containers", ImGuiTreeNodeFlags_DefaultOpen)) {
+      const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit;
+      if (ImGui::BeginTable("ctrs", 6, flags)) {
+        for (const char* h : {"name", "image (layer)", "state", "init host PID", "hostname", ""}) ImGui::TableSetupColumn(h);
+        ImGui::TableHeadersRow();
+        for (const auto& lc : s.lab.containers()) {
+          ImGui::TableNextRow();
+          ImGui::TableNextColumn();
+          ImGui::TextUnformatted(lc->c.name.c_str());
+          ImGui::TableNextColumn();
+          ImGui::Text("%s (shared, read-only)", lc->image.c_str());
+          ImGui::TableNextColumn();
+          if (lc->c.exited) ImGui::Text("exited(%d)", lc->c.exit_code);
+          else ImGui::TextUnformatted("running");
+          ImGui::TableNextColumn();
+          ImGui::Text("%d", lc->c.init_host_pid);
+          ImGui::TableNextColumn();
+          ImGui::TextUnformatted(lc->c.hostname.c_str());
+          ImGui::TableNextColumn();
+          ImGui::PushID(lc->c.name.c_str());
+          if (!lc->c.exited && ImGui::SmallButton("step to syscall")) s.step_container(lc->c.name);
+          ImGui::PopID();
+        }
+        ImGui::EndTable();
+      }
+    }
+    if (ImGui::CollapsingHeader("process tree", ImGuiTreeNodeFlags_DefaultOpen)) draw_process_tree(k);
+    if (ImGui::CollapsingHeader("namespaces")) draw_namespaces(k);
+    if (ImGui::CollapsingHeader("cgroups", ImGuiTreeNodeFlags_DefaultOpen)) draw_cgroup(k, *k.cgroups.root);
+  }
+  ImGui::End();
+}
+
+}  // namespace isolab::ui
