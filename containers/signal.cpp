@@ -6,6 +6,7 @@
 #include "containers/kernel.h"
 #include "containers/linux_abi.h"
 #include "cpu/flags.h"
+#include "cpu/fpu.h"
 
 namespace isolab::containers::signals {
 
@@ -94,6 +95,61 @@ struct RtSigFrame {  // struct rt_sigframe_ia32
   uint8_t retcode[8];
 };
 static_assert(sizeof(RtSigFrame) == 268);
+
+// struct _fpstate_32 for a CPU without FXSR (uapi/asm/sigcontext.h): the
+// FNSAVE image (the 28-byte protected-mode environment, then ST(0)..ST(7)
+// ten bytes each), then `status` and `magic` 0xffff ("regular FPU data
+// only"). Linux puts it above the frame and points sigcontext.fpstate at it.
+struct FpState32 {
+  uint32_t cw, sw, tag, ipoff, cssel, dataoff, datasel;
+  uint8_t st[8][10];
+  uint16_t status, magic;
+};
+static_assert(sizeof(FpState32) == 112);
+
+FpState32 save_fpu(const cpu::FpuState& f) {
+  FpState32 out{};
+  out.cw = 0xFFFF0000u | f.fcw;
+  out.sw = 0xFFFF0000u | cpu::fpu_status_word(f);
+  out.tag = 0xFFFF0000u | cpu::fpu_tag_word(f);
+  out.ipoff = f.fip;
+  out.cssel = f.fcs | uint32_t(f.fop & 0x7FF) << 16;
+  out.dataoff = f.fdp;
+  out.datasel = 0xFFFF0000u | f.fds;
+  for (int i = 0; i < 8; i++) {
+    const cpu::F80& v = f.r[(f.top + i) & 7];
+    std::memcpy(out.st[i], &v.signif, 8);
+    std::memcpy(out.st[i] + 8, &v.sign_exp, 2);
+  }
+  out.status = uint16_t(out.sw);
+  out.magic = 0xFFFF;
+  return out;
+}
+
+// The state sigreturn puts back: what the handler left in the frame.
+cpu::FpuState restore_fpu(const FpState32& in) {
+  cpu::FpuState f;
+  f.fcw = uint16_t(in.cw);
+  f.top = uint8_t((in.sw >> 11) & 7);
+  f.fsw = uint16_t(in.sw & ~cpu::FSW_TOP);
+  f.empty = 0;
+  for (int k = 0; k < 8; k++)
+    if (((in.tag >> (2 * k)) & 3) == cpu::TAG_EMPTY) f.empty = uint8_t(f.empty | (1u << k));
+  f.fip = in.ipoff;
+  f.fcs = uint16_t(in.cssel);
+  f.fop = uint16_t((in.cssel >> 16) & 0x7FF);
+  f.fdp = in.dataoff;
+  f.fds = uint16_t(in.datasel);
+  for (int i = 0; i < 8; i++) {
+    cpu::F80& v = f.r[(f.top + i) & 7];
+    std::memcpy(&v.signif, in.st[i], 8);
+    std::memcpy(&v.sign_exp, in.st[i] + 8, 2);
+  }
+  // ES and B summarise the unmasked pending exceptions (SDM Vol. 1 8.1.3).
+  if (f.fsw & ~f.fcw & cpu::FSW_EXCEPTIONS) f.fsw |= cpu::FSW_ES | cpu::FSW_B;
+  else f.fsw = uint16_t(f.fsw & ~(cpu::FSW_ES | cpu::FSW_B));
+  return f;
+}
 
 // The trampolines Linux writes into the frame's retcode (signal_32.c):
 // "popl %eax; movl $__NR_sigreturn,%eax; int $0x80" and
@@ -188,7 +244,12 @@ uint32_t frame_address(uint32_t sp, uint32_t size) { return ((sp - size + 4) & ~
 
 // Build the frame for `sig`'s handler and point the CPU at the handler.
 bool setup_frame(Kernel& k, Process& p, int sig, const SigAction& sa, uint64_t oldmask) {
-  uint32_t sp = k.cpu.s.reg[cpu::ESP];
+  // The interrupted code's FPU state goes above the frame (get_sigframe());
+  // the handler starts with a fresh one (FNINIT's) and sigreturn restores it.
+  uint32_t fpstate = (k.cpu.s.reg[cpu::ESP] - sizeof(FpState32)) & ~63u;
+  FpState32 fpu = save_fpu(k.cpu.s.fpu);
+  if (!p.mm->copy_out(fpstate, &fpu, sizeof fpu)) return false;
+  uint32_t sp = fpstate;
   uint32_t fp;
   bool ok;
   if (sa.flags & SA_SIGINFO) {
@@ -207,6 +268,7 @@ bool setup_frame(Kernel& k, Process& p, int sig, const SigAction& sa, uint64_t o
     f.info.status = si.status;
     f.uc.ss_flags = SS_DISABLE;
     fill_sigcontext(k, f.uc.mcontext, oldmask);
+    f.uc.mcontext.fpstate = fpstate;
     f.uc.sigmask[0] = uint32_t(oldmask);
     f.uc.sigmask[1] = uint32_t(oldmask >> 32);
     std::memcpy(f.retcode, kRtRetcode, sizeof f.retcode);
@@ -219,6 +281,7 @@ bool setup_frame(Kernel& k, Process& p, int sig, const SigAction& sa, uint64_t o
     f.pretcode = (sa.flags & SA_RESTORER) ? sa.restorer : fp + offsetof(SigFrame, retcode);
     f.sig = sig;
     fill_sigcontext(k, f.sc, oldmask);
+    f.sc.fpstate = fpstate;
     f.extramask = uint32_t(oldmask >> 32);
     std::memcpy(f.retcode, kRetcode, sizeof f.retcode);
     ok = p.mm->copy_out(fp, &f, sizeof f);
@@ -226,6 +289,7 @@ bool setup_frame(Kernel& k, Process& p, int sig, const SigAction& sa, uint64_t o
     k.cpu.s.reg[cpu::ECX] = 0;
   }
   if (!ok) return false;
+  cpu::fpu_init(k.cpu.s.fpu);
   k.cpu.s.reg[cpu::ESP] = fp;
   k.cpu.s.reg[cpu::EAX] = uint32_t(sig);
   k.cpu.s.eip = sa.handler;
@@ -360,7 +424,20 @@ int32_t sigreturn(Kernel& k, Process& p, bool rt) {
     k.exit_process(p, 0, LINUX_SIGSEGV);
     return SYSCALL_NO_RETURN;
   }
+  // The FPU state the frame holds (a null fpstate: a fresh one, as Linux).
+  cpu::FpuState fpu;
+  cpu::fpu_init(fpu);
+  if (sc.fpstate) {
+    FpState32 saved;
+    if (!p.mm->copy_in(sc.fpstate, &saved, sizeof saved)) {
+      k.record(trace::Kind::Signal, &p, rt ? "rt_sigreturn: bad frame" : "sigreturn: bad frame", LINUX_SIGSEGV);
+      k.exit_process(p, 0, LINUX_SIGSEGV);
+      return SYSCALL_NO_RETURN;
+    }
+    fpu = restore_fpu(saved);
+  }
   cpu::CpuState& s = k.cpu.s;
+  s.fpu = fpu;
   s.reg[cpu::EDI] = sc.di;
   s.reg[cpu::ESI] = sc.si;
   s.reg[cpu::EBP] = sc.bp;

@@ -27,7 +27,7 @@ uint64_t id_of(const std::string& link) {
 
 }  // namespace
 
-TEST_CASE("namespaces: /proc/<pid>/ns links read kind:[inode]; user and time are the host's by default") {
+TEST_CASE("namespaces: /proc/<pid>/ns links read kind:[inode], user and time are the host's by default") {
   auto r = nsprobe("ids");
   for (const char* kind : {"cgroup", "ipc", "mnt", "net", "pid", "uts", "user", "time"}) {
     std::string link = field(r.out, std::string("init_") + kind);
@@ -43,7 +43,7 @@ TEST_CASE("namespaces: /proc/<pid>/ns links read kind:[inode]; user and time are
   CHECK(id_of(field(r.out, "init_uts")) != 4026531838u);
 }
 
-TEST_CASE("namespaces: unshare makes new namespaces; CLONE_NEWPID applies to the next child") {
+TEST_CASE("namespaces: unshare makes new namespaces, CLONE_NEWPID applies to the next child") {
   isolab::trace::Trace t;
   Kernel k;
   k.trace = &t;
@@ -119,7 +119,7 @@ TEST_CASE("namespaces: mount, umount and pivot_root in a mount namespace of one'
   CHECK(r.exit_code == 0);
 }
 
-TEST_CASE("namespaces: a user namespace maps IDs once; unmapped IDs are 65534") {
+TEST_CASE("namespaces: a user namespace maps IDs once, unmapped IDs are 65534") {
   auto r = nsprobe("user");
   CHECK(field(r.out, "uid") == "0");
   CHECK(field(r.out, "unshare_user") == "0");

@@ -41,7 +41,7 @@ TEST_CASE("signals: a handler runs through a legacy sigframe and sigreturn gives
   CHECK(returned);
 }
 
-TEST_CASE("signals: SA_SIGINFO builds an rt_sigframe with siginfo and ucontext; SA_RESTORER returns") {
+TEST_CASE("signals: SA_SIGINFO builds an rt_sigframe with siginfo and ucontext, SA_RESTORER returns") {
   auto r = sigprobe("siginfo");
   CHECK(field(r.out, "handled") == "1");
   CHECK(field(r.out, "si_signo") == "10");
@@ -54,7 +54,7 @@ TEST_CASE("signals: SA_SIGINFO builds an rt_sigframe with siginfo and ucontext; 
   CHECK(r.exit_code == 0);
 }
 
-TEST_CASE("signals: a blocked signal stays pending until unblocked; SA_NODEFER and SA_RESETHAND") {
+TEST_CASE("signals: a blocked signal stays pending until unblocked, SA_NODEFER and SA_RESETHAND") {
   auto r = sigprobe("mask");
   CHECK(field(r.out, "handled_while_blocked") == "0");
   CHECK(field(r.out, "pending_usr1") == "1");
@@ -66,7 +66,7 @@ TEST_CASE("signals: a blocked signal stays pending until unblocked; SA_NODEFER a
   CHECK(r.exit_code == 0);
 }
 
-TEST_CASE("signals: signal(2) is one-shot and unblocked in its handler; sigaction(2) takes the old struct") {
+TEST_CASE("signals: signal(2) is one-shot and unblocked in its handler, sigaction(2) takes the old struct") {
   auto r = sigprobe("signal");
   CHECK(field(r.out, "signal_old") == "0");
   CHECK(field(r.out, "handled") == "1");
@@ -93,7 +93,7 @@ TEST_CASE("signals: each rule's errno") {
   CHECK(field(r.out, "rt_sigsuspend_setsize") == "-22");
 }
 
-TEST_CASE("signals: blocking calls return EINTR, or restart with SA_RESTART; alarm, pause, sigsuspend") {
+TEST_CASE("signals: blocking calls return EINTR, or restart with SA_RESTART, alarm, pause, sigsuspend") {
   auto r = sigprobe("eintr");
   CHECK(field(r.out, "read_eintr") == "-4");        // EINTR
   CHECK(field(r.out, "read_restart") == "1");       // restarted, then read the byte
@@ -148,4 +148,17 @@ TEST_CASE("signals: default actions are signal(7)'s table") {
   CHECK(signals::default_action(18) == DefaultAction::Cont);
   CHECK(signals::default_action(20) == DefaultAction::Stop);
   CHECK(signals::default_action(40) == DefaultAction::Term);  // real-time signals
+}
+
+TEST_CASE("signals: a handler starts with a fresh FPU and sigreturn restores the interrupted one") {
+  auto r = sigprobe("fpu");
+  CHECK(field(r.out, "sigaction") == "0");
+  CHECK(field(r.out, "handler_cw") == "895");  // 037FH: FNINIT's control word
+  CHECK(field(r.out, "handler_top") == "0");
+  CHECK(field(r.out, "frame_has_fpstate") == "1");
+  CHECK(field(r.out, "cw_after") == "1919");  // 077FH: the program's rounding mode again
+  CHECK(field(r.out, "st0_is_zero") == "1");
+  CHECK(field(r.out, "st1_is_one") == "1");
+  CHECK(field(r.out, "top_after") == "0");
+  CHECK(r.exit_code == 0);
 }

@@ -296,7 +296,7 @@ TEST_CASE("protection: an exception with no usable IDT is a triple fault") {
   CHECK(m.cpu.run(100) == StopReason::TripleFault);
 }
 
-TEST_CASE("protection: INT from ring 3 switches to the TSS stack; only interrupt gates clear IF") {
+TEST_CASE("protection: INT from ring 3 switches to the TSS stack, only interrupt gates clear IF") {
   Machine m(3);
   m.cpu.s.eflags |= IF;
   m.put64(IDT + 8 * 0x80, gate(KCODE, handler(0x80), 0xE, 3));

@@ -209,7 +209,7 @@ TEST_CASE("x87: an unmasked stack fault changes nothing and raises #MF at the ne
   CHECK(u.run(e) == MF);
 }
 
-TEST_CASE("x87: FCOM, FTST and FUCOMPP set C3 C2 C0; FNSTSW AX reads them") {
+TEST_CASE("x87: FCOM, FTST and FUCOMPP set C3 C2 C0, FNSTSW AX reads them") {
   const struct {
     double a, b;  // ST(0) = a, ST(1) = b
     uint16_t cc;
@@ -322,7 +322,7 @@ TEST_CASE("x87: FIST rounds by RC and stores the integer indefinite when out of 
   CHECK((u.fsw() & FSW_ES));
 }
 
-TEST_CASE("x87: CR0.EM and CR0.TS raise #NM; WAIT only with MP and TS") {
+TEST_CASE("x87: CR0.EM and CR0.TS raise #NM, WAIT only with MP and TS") {
   for (uint32_t bits : {CR0_EM, CR0_TS, CR0_EM | CR0_MP}) {
     Fpu t;
     t.g.cpu.s.cr0 |= bits;
@@ -360,7 +360,7 @@ TEST_CASE("x87: CPUID reports the FPU but not MMX, FXSR or SSE") {
   CHECK(!(edx & (1u << 25)));  // SSE
 }
 
-TEST_CASE("x87: FNSTENV stores the 28-byte environment and masks; FLDENV restores it") {
+TEST_CASE("x87: FNSTENV stores the 28-byte environment and masks, FLDENV restores it") {
   Fpu t;
   t.poke16(DATA + 0x100, 0x0B72);  // RC up; IM, ZM and OM clear (no exception happens)
   Code c;
@@ -378,7 +378,7 @@ TEST_CASE("x87: FNSTENV stores the 28-byte environment and masks; FLDENV restore
   CHECK(t.f().top == 7);
 }
 
-TEST_CASE("x87: FNSAVE stores the registers in stack order and reinitialises; FRSTOR restores") {
+TEST_CASE("x87: FNSAVE stores the registers in stack order and reinitialises, FRSTOR restores") {
   Fpu t;
   t.poke_double(DATA + 0x200, 2.0);
   Code c;

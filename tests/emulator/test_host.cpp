@@ -47,7 +47,7 @@ TEST_CASE("host: two busy VMs with CPU weights 1 and 3 retire instructions 1:3")
   CHECK(a->state == VmState::Running);
 }
 
-TEST_CASE("host: a VM that triple-faults stops alone; the other keeps running") {
+TEST_CASE("host: a VM that triple-faults stops alone, the other keeps running") {
   Host host;
   Vm* good = host.add("good", small(), 1);
   Vm* bad = host.add("bad", small(), 1);

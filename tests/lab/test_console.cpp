@@ -132,7 +132,7 @@ TEST_CASE("console: wait until times out as a failed check") {
   CHECK(lab.now_ns() >= 20'000'000);
 }
 
-TEST_CASE("console: a paused VM does not advance; a clone runs on its own") {
+TEST_CASE("console: a paused VM does not advance, a clone runs on its own") {
   Lab lab;
   Script s = run(lab,
                  "vm create a --mem 16M\nvm start a\nwait 50ms\nvm pause a\nvm clone a b\nvm start b\nwait 50ms\n"

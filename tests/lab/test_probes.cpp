@@ -84,7 +84,7 @@ TEST_CASE("probes: the OOM killer in a container's cgroup") {
   CHECK(probe(lab, "ctr.hog.exit_code").number == 137);
 }
 
-TEST_CASE("probes: a VM's boot ends at its first prompt; a container's start at its first output") {
+TEST_CASE("probes: a VM's boot ends at its first prompt, a container's start at its first output") {
   Lab lab;
   run(lab, "vm create a --mem 16M\nctr run --name c minios echo hi\n");
   CHECK(probe(lab, "vm.a.boot_insns").number == 0);

@@ -85,7 +85,7 @@ TEST_CASE("lesson: malformed lessons name the line") {
   CHECK(error_of("# T\n## Step 1\nprose only\n") == "l.md:2: 'Step 1' has no ```check block: every step must check something");
 }
 
-TEST_CASE("lesson: with every action run every check holds; with none, every check fails") {
+TEST_CASE("lesson: with every action run every check holds, with none, every check fails") {
   ParsedLesson p = parse_lesson(kLesson, "l.md");
   REQUIRE(p.lesson);
   std::ostringstream out, err;
@@ -202,7 +202,7 @@ TEST_CASE("lesson: answers are compared as numbers (decimal or hex) or as text")
   CHECK_FALSE(answer_matches(exact, isolab::lab::Value::of(std::string("running")), "run"));
 }
 
-TEST_CASE("lesson: check computes every ask's answer; run asks and counts right and wrong answers") {
+TEST_CASE("lesson: check computes every ask's answer, run asks and counts right and wrong answers") {
   ParsedLesson p = parse_lesson(kAskLesson, "l.md");
   REQUIRE(p.lesson);
   std::ostringstream out, err;

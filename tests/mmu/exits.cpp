@@ -92,7 +92,7 @@ TEST_CASE("shadow: N CR3 loads, M INVLPGs and K fresh pages give N CR_ACCESS, M 
   }
 }
 
-TEST_CASE("nested: CR3 loads and INVLPG do not leave the guest; first touches of guest-physical pages do") {
+TEST_CASE("nested: CR3 loads and INVLPG do not leave the guest, first touches of guest-physical pages do") {
   Machine vm(MachineConfig{.ram_bytes = 16u << 20, .paging = PagingMode::Nested});
   boot(vm, guest(10, 5, 20));
   REQUIRE(vm.run(1'000'000'000) == MachineStop::Halted);

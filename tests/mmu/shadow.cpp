@@ -78,7 +78,7 @@ uint32_t guest_leaf(Twin& t, uint32_t lin) {
 
 }  // namespace
 
-TEST_CASE("shadow: thousands of random page-table edits; every translation equals the guest walk, A/D included") {
+TEST_CASE("shadow: thousands of random page-table edits, every translation equals the guest walk, A/D included") {
   for (uint32_t seed : {1u, 2u, 3u}) {
     CAPTURE(seed);
     Twin t;
@@ -171,7 +171,7 @@ TEST_CASE("shadow: thousands of random page-table edits; every translation equal
   }
 }
 
-TEST_CASE("shadow: a CR3 load switches to the cached root; only a new directory is a cache miss") {
+TEST_CASE("shadow: a CR3 load switches to the cached root, only a new directory is a cache miss") {
   Twin t;
   for (int k = 0; k < 2; k++) {
     t.store(pd_addr(k), pt_addr(k) | PTE_P | PTE_W);

@@ -294,6 +294,37 @@ static void case_init(void) {
   show("handled_from_inside", handled);
 }
 
+// The FPU across a handler: the handler starts with FNINIT's state, may
+// change anything, and sigreturn gives the interrupted code its own back
+// from the frame's fpstate (sigcontext.fpstate, offset 76 in sigcontext;
+// the ucontext's mcontext starts at 20).
+static volatile u32 handler_cw, handler_top, frame_fpstate;
+static void on_fpu(int sig, int* info, char* uc) {
+  (void)sig, (void)info;
+  unsigned short cw, sw, up = 0x0B7F;
+  __asm__ volatile("fnstcw %0\n fnstsw %1" : "=m"(cw), "=m"(sw));
+  handler_cw = cw;
+  handler_top = (sw >> 11) & 7;
+  frame_fpstate = *(u32*)(uc + 20 + 76);
+  __asm__ volatile("fldpi\n fldpi\n fldcw %0" : : "m"(up));
+}
+
+static void case_fpu(void) {
+  show("sigaction", set_action(SIGUSR1_, on_fpu, SA_SIGINFO | SA_RESTORER, restore_rt, 0));
+  unsigned short down = 0x077F, cw, sw;
+  u64 st0, st1;
+  __asm__ volatile("fninit\n fldcw %0\n fld1\n fldz" : : "m"(down));
+  SC2(NR_kill, SC0(NR_getpid), SIGUSR1_);
+  __asm__ volatile("fnstcw %0\n fstpl %1\n fstpl %2\n fnstsw %3" : "=m"(cw), "=m"(st0), "=m"(st1), "=m"(sw));
+  show("handler_cw", handler_cw);
+  show("handler_top", handler_top);
+  show("frame_has_fpstate", frame_fpstate != 0);
+  show("cw_after", cw);
+  show("st0_is_zero", st0 == 0);
+  show("st1_is_one", st1 == 0x3FF0000000000000ull);
+  show("top_after", (sw >> 11) & 7);
+}
+
 // Fork `n` children that wait for a signal, then wait itself: a container
 // for the host to kill.
 static void case_family(int n) {
@@ -317,6 +348,7 @@ int main(int argc, char** argv, char** envp) {
   else if (seq(c, "badframe")) case_badframe();
   else if (seq(c, "init")) case_init();
   else if (seq(c, "family")) case_family(3);
+  else if (seq(c, "fpu")) case_fpu();
   else { puts_("unknown case\n"); return 2; }
   return 0;
 }

@@ -79,7 +79,7 @@ TEST_CASE("lapic: a masked timer counts but does not interrupt") {
   CHECK_FALSE(lapic.pending());
 }
 
-TEST_CASE("lapic: TPR holds back lower classes; EOI ends the highest in service") {
+TEST_CASE("lapic: TPR holds back lower classes, EOI ends the highest in service") {
   LocalApic lapic;
   enable(lapic);
   write(lapic, 0x80, 0x30);
