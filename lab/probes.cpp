@@ -259,6 +259,16 @@ std::optional<Value> read_ctr_ns(Lab& lab, const LabContainer& c, const std::str
   return read_ns_field(init->ns, field);
 }
 
+// --- A container's age (lesson 7) ------------------------------------------------------
+//   ctr.<name>.age_usec    simulated microseconds of the container kernel's clock since `ctr run`
+//                          started it (still counting after it exits): what cpu.stat's
+//                          usage_usec is a share of. cpu.max's quota is read against it.
+constexpr const char* kAgeField = "age_usec";
+
+Value ctr_age_usec(const Lab& lab, const LabContainer& c) {
+  return Value::of(double((lab.kernel.now_ns() - c.run_ns) / 1000));
+}
+
 // Shape only: which table entry `p` names, or an error.
 std::optional<std::string> check_field(const std::string& name, const ProbeName& p) {
   std::string ns_error;
@@ -293,6 +303,7 @@ std::optional<std::string> check_field(const std::string& name, const ProbeName&
     return unknown(name);
   }
   if (p.object == "ctr") {
+    if (p.field == kAgeField) return std::nullopt;
     for (const auto& c : ctr_probes())
       if (p.field == c.name) return std::nullopt;
     if (p.field.rfind("hostpid.", 0) == 0) {
@@ -377,6 +388,7 @@ std::vector<std::string> probe_patterns() {
   out.push_back("ctr.<name>.<cgroup file>[.<key>]");
   for (const auto& v : ns_views()) out.push_back(std::string("ctr.<name>.") + v.name);
   out.push_back("ctr.<name>.ns.<kind>");
+  out.push_back(std::string("ctr.<name>.") + kAgeField);
   for (const auto& h : host_probes()) out.push_back(std::string("host.") + h.name);
   for (const auto& v : ns_views()) out.push_back(std::string("host.") + v.name);
   out.push_back("host.ns.<kind>");
@@ -428,6 +440,7 @@ std::optional<Value> read_probe(Lab& lab, const std::string& name, std::string& 
   for (const auto& cp : ctr_probes())
     if (p->field == cp.name) return cp.read(*c);
   if (ns_field) return read_ctr_ns(lab, *c, name, p->field, error);
+  if (p->field == kAgeField) return ctr_age_usec(lab, *c);
   if (p->field.rfind("hostpid.", 0) == 0) return host_pid_of(lab, *c, name, p->field.substr(8), error);
   return read_cgroup_file(lab, *c, name, p->field, error);
 }

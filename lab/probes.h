@@ -35,6 +35,7 @@
 //   ctr.<name>.hostname          host.hostname (the UTS name), .mounts (/proc/<pid>/mounts),
 //   ctr.<name>.mounts            .net.devices (how many network devices its net namespace has)
 //   ctr.<name>.net.devices
+//   ctr.<name>.age_usec          simulated µs of the container kernel's clock since `ctr run`
 #pragma once
 #include <optional>
 #include <string>
