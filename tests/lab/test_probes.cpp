@@ -208,3 +208,17 @@ TEST_CASE("probes: namespace probes name their kind and need a live init") {
   CHECK(probe_error(lab, "ctr.e.ns.uts") == "container 'e' has no live init to read its namespaces from (in 'ctr.e.ns.uts')");
   CHECK(probe_error(lab, "ctr.nope.hostname") == "no container named 'nope' (in 'ctr.nope.hostname')");
 }
+
+TEST_CASE("probes: age_usec counts the kernel's simulated time since ctr run") {
+  Lab lab;
+  CHECK_FALSE(shape("ctr.a.age_usec"));
+  CHECK(shape("host.age_usec").value_or("").rfind("unknown probe 'host.age_usec'", 0) == 0);
+  run(lab, "ctr run --name first minios spin\nwait 20ms\nctr run --name later minios spin\nwait 30ms\n");
+  double first = probe(lab, "ctr.first.age_usec").number, later = probe(lab, "ctr.later.age_usec").number;
+  CHECK(first == doctest::Approx(50000).epsilon(0.05));
+  CHECK(later == doctest::Approx(30000).epsilon(0.05));
+  // A lone busy spinner had the CPU for all of its age; two share it.
+  CHECK(probe(lab, "ctr.later.cpu.stat.usage_usec").number <= later);
+  CHECK(probe(lab, "ctr.first.cpu.stat.usage_usec").number ==
+        doctest::Approx(first - probe(lab, "ctr.later.cpu.stat.usage_usec").number).epsilon(0.05));
+}
