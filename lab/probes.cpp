@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "containers/cgroup/cgroup.h"
+#include "containers/ns/nsproxy.h"
 #include "mmu/counters.h"
 #include "mmu/walker.h"
 
@@ -196,8 +197,83 @@ std::string unknown(const std::string& name) {
   return "unknown probe '" + name + "' (probes: " + join_names("", probe_patterns()) + ")";
 }
 
+// --- Namespace views (lesson 6) ------------------------------------------------------
+//   ctr.<name>.ns.<kind>   the identity (inode number) of its init's namespace of <kind>,
+//   host.ns.<kind>         and of the host's initial one, as /proc/<pid>/ns/<kind> shows
+//                          it: "uts:[4026531838]" reads 4026531838. Kinds: ns/nsproxy.h kKinds.
+//   ctr.<name>.hostname    the host name in its init's UTS namespace; host.hostname the host's
+//   ctr.<name>.mounts      /proc/<init>/mounts: its init's mount table; host.mounts the host's
+//   ctr.<name>.net.devices the network devices in its init's network namespace (a number);
+//   host.net.devices       the host's
+// A container's probes read its init as it is now: an error once the init has exited.
+
+// The namespaces a namespace probe reads, after "ns.<kind>" or one of these names.
+struct NsView {
+  const char* name;
+  std::function<Value(const containers::Namespaces&)> read;
+};
+
+const std::vector<NsView>& ns_views() {
+  static const std::vector<NsView> views = {
+      {"hostname", [](const containers::Namespaces& n) { return Value::of(n.uts->hostname); }},
+      {"mounts", [](const containers::Namespaces& n) { return Value::of(containers::ns::proc_mounts(*n.mnt)); }},
+      {"net.devices", [](const containers::Namespaces& n) { return Value::of(double(n.net->devices.size())); }},
+  };
+  return views;
+}
+
+// True if `field` names a namespace probe: a view above or "ns.<kind>".
+bool is_ns_field(const std::string& field, std::string& error) {
+  for (const auto& v : ns_views())
+    if (field == v.name) return true;
+  if (field.rfind("ns.", 0) != 0) return false;
+  if (containers::ns::find_kind(field.substr(3))) return true;
+  std::string kinds;
+  for (const auto& k : containers::ns::kKinds) kinds += (kinds.empty() ? "" : ", ") + std::string(k.name);
+  error = "unknown namespace kind '" + field.substr(3) + "' (kinds: " + kinds + ")";
+  return true;
+}
+
+// The identity of `kind` in `n` (the host's, or a process's own: "pid" is
+// the process's PID namespace, "pid_for_children" where its children go).
+uint32_t ns_identity(const containers::Namespaces& n, const std::string& kind) {
+  if (kind == "pid") return n.pid ? n.pid->id : 0;
+  if (kind == "time") return n.time ? n.time->id : 0;
+  return containers::ns::identity_of_flag(n, containers::ns::find_kind(kind)->flag);
+}
+
+Value read_ns_field(const containers::Namespaces& n, const std::string& field) {
+  for (const auto& v : ns_views())
+    if (field == v.name) return v.read(n);
+  return Value::of(double(ns_identity(n, field.substr(3))));
+}
+
+// A container's namespace probe: its live init's namespaces.
+std::optional<Value> read_ctr_ns(Lab& lab, const LabContainer& c, const std::string& name, const std::string& field,
+                                 std::string& error) {
+  const containers::Process* init = c.c.exited ? nullptr : lab.kernel.find_host_pid(c.c.init_host_pid);
+  if (!init || init->state == containers::ProcState::Zombie) {
+    error = "container '" + c.c.name + "' has no live init to read its namespaces from (in '" + name + "')";
+    return std::nullopt;
+  }
+  return read_ns_field(init->ns, field);
+}
+
+// --- A container's age (lesson 7) ------------------------------------------------------
+//   ctr.<name>.age_usec    simulated microseconds of the container kernel's clock since `ctr run`
+//                          started it (still counting after it exits): what cpu.stat's
+//                          usage_usec is a share of. cpu.max's quota is read against it.
+constexpr const char* kAgeField = "age_usec";
+
+Value ctr_age_usec(const Lab& lab, const LabContainer& c) {
+  return Value::of(double((lab.kernel.now_ns() - c.run_ns) / 1000));
+}
+
 // Shape only: which table entry `p` names, or an error.
 std::optional<std::string> check_field(const std::string& name, const ProbeName& p) {
+  std::string ns_error;
+  if ((p.object == "ctr" && !p.id.empty()) || p.object == "host")
+    if (is_ns_field(p.field, ns_error)) return ns_error.empty() ? std::nullopt : std::optional(ns_error);
   if (p.object == "host") {
     for (const auto& h : host_probes())
       if (p.field == h.name) return std::nullopt;
@@ -227,6 +303,7 @@ std::optional<std::string> check_field(const std::string& name, const ProbeName&
     return unknown(name);
   }
   if (p.object == "ctr") {
+    if (p.field == kAgeField) return std::nullopt;
     for (const auto& c : ctr_probes())
       if (p.field == c.name) return std::nullopt;
     if (p.field.rfind("hostpid.", 0) == 0) {
@@ -297,6 +374,7 @@ std::optional<Value> read_cgroup_file(Lab& lab, const LabContainer& c, const std
   return std::nullopt;
 }
 
+
 }  // namespace
 
 std::vector<std::string> probe_patterns() {
@@ -308,7 +386,12 @@ std::vector<std::string> probe_patterns() {
   for (const auto& c : ctr_probes()) out.push_back(std::string("ctr.<name>.") + c.name);
   out.push_back("ctr.<name>.hostpid.<N>");
   out.push_back("ctr.<name>.<cgroup file>[.<key>]");
+  for (const auto& v : ns_views()) out.push_back(std::string("ctr.<name>.") + v.name);
+  out.push_back("ctr.<name>.ns.<kind>");
+  out.push_back(std::string("ctr.<name>.") + kAgeField);
   for (const auto& h : host_probes()) out.push_back(std::string("host.") + h.name);
+  for (const auto& v : ns_views()) out.push_back(std::string("host.") + v.name);
+  out.push_back("host.ns.<kind>");
   return out;
 }
 
@@ -328,7 +411,10 @@ std::optional<Value> read_probe(Lab& lab, const std::string& name, std::string& 
     error = *problem;
     return std::nullopt;
   }
+  std::string ns_error;
+  bool ns_field = is_ns_field(p->field, ns_error);
   if (p->object == "host") {
+    if (ns_field) return read_ns_field(lab.kernel.host_ns, p->field);
     for (const auto& h : host_probes())
       if (p->field == h.name) return h.read(lab);
   }
@@ -353,6 +439,8 @@ std::optional<Value> read_probe(Lab& lab, const std::string& name, std::string& 
   }
   for (const auto& cp : ctr_probes())
     if (p->field == cp.name) return cp.read(*c);
+  if (ns_field) return read_ctr_ns(lab, *c, name, p->field, error);
+  if (p->field == kAgeField) return ctr_age_usec(lab, *c);
   if (p->field.rfind("hostpid.", 0) == 0) return host_pid_of(lab, *c, name, p->field.substr(8), error);
   return read_cgroup_file(lab, *c, name, p->field, error);
 }

@@ -29,6 +29,13 @@
 //   host.kernel.insns            instructions the container kernel's CPU retired (all containers)
 //   host.kernel.processes        processes in the container kernel's table
 //   host.cgroups                 cgroups in the hierarchy, the root included
+//   ctr.<name>.ns.<kind>         namespace views (lesson 6), of the container's live init and
+//   host.ns.<kind>               of the host: a namespace's identity (the inode number
+//                                /proc/<pid>/ns/<kind> shows), ctr.<name>.hostname and
+//   ctr.<name>.hostname          host.hostname (the UTS name), .mounts (/proc/<pid>/mounts),
+//   ctr.<name>.mounts            .net.devices (how many network devices its net namespace has)
+//   ctr.<name>.net.devices
+//   ctr.<name>.age_usec          simulated µs of the container kernel's clock since `ctr run`
 #pragma once
 #include <optional>
 #include <string>

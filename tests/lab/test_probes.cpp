@@ -166,3 +166,59 @@ TEST_CASE("probes: the hello-amd64 image's x86-64 program is refused by the i386
   CHECK(probe(lab, "ctr.x.state").string == "failed");
   CHECK(probe(lab, "ctr.x.logs").string.empty());
 }
+
+TEST_CASE("probes: namespace views of two containers and the host") {
+  Lab lab;
+  run(lab, "ctr run --name a --hostname alpha --input \"cat /proc/self/ns/uts\\nspin\\n\" minios sh\n"
+           "ctr run --name b --hostname beta minios spin\n"
+           "wait 5ms\n");
+  // Identities: one per container and kind, the host's initial ones are Linux's fixed numbers.
+  CHECK(probe(lab, "host.ns.uts").number == double(isolab::containers::PROC_UTS_INIT_INO));
+  CHECK(probe(lab, "host.ns.pid").number == double(isolab::containers::PROC_PID_INIT_INO));
+  for (const char* kind : {"uts", "pid", "mnt", "net", "ipc", "cgroup"}) {
+    CAPTURE(kind);
+    double a = probe(lab, std::string("ctr.a.ns.") + kind).number, b = probe(lab, std::string("ctr.b.ns.") + kind).number;
+    CHECK(a != b);
+    CHECK(a != probe(lab, std::string("host.ns.") + kind).number);
+    CHECK(a > 0);
+  }
+  // No user namespace unless asked: the containers share the host's.
+  CHECK(probe(lab, "ctr.a.ns.user").number == probe(lab, "host.ns.user").number);
+  // What the container's own cat printed is the identity the probe reads.
+  std::string uts = "uts:[" + format_value(probe(lab, "ctr.a.ns.uts")) + "]";
+  CHECK(probe(lab, "ctr.a.logs").string.find(uts) != std::string::npos);
+  CHECK(probe(lab, "ctr.a.hostname").string == "alpha");
+  CHECK(probe(lab, "ctr.b.hostname").string == "beta");
+  CHECK(probe(lab, "host.hostname").string == "isolab");
+  CHECK(probe(lab, "host.mounts").string == "rootfs / rootfs rw 0 0\n");
+  CHECK(probe(lab, "ctr.a.mounts").string.rfind("overlay / overlay rw,relatime 0 0\nproc /proc proc ", 0) == 0);
+  CHECK(probe(lab, "ctr.a.net.devices").number == 1);
+}
+
+TEST_CASE("probes: namespace probes name their kind and need a live init") {
+  CHECK_FALSE(shape("ctr.a.ns.uts"));
+  CHECK_FALSE(shape("ctr.a.ns.pid_for_children"));
+  CHECK_FALSE(shape("host.ns.net"));
+  CHECK_FALSE(shape("host.hostname"));
+  CHECK_FALSE(shape("ctr.a.net.devices"));
+  CHECK(shape("ctr.a.ns.utc").value_or("").rfind("unknown namespace kind 'utc' (kinds: cgroup, ipc, mnt", 0) == 0);
+  CHECK(shape("vm.a.hostname").value_or("").rfind("unknown probe 'vm.a.hostname'", 0) == 0);
+  Lab lab;
+  run(lab, "ctr run --name e minios echo hi\nwait until ctr.e.state == \"exited\" --timeout 1s\n");
+  CHECK(probe_error(lab, "ctr.e.ns.uts") == "container 'e' has no live init to read its namespaces from (in 'ctr.e.ns.uts')");
+  CHECK(probe_error(lab, "ctr.nope.hostname") == "no container named 'nope' (in 'ctr.nope.hostname')");
+}
+
+TEST_CASE("probes: age_usec counts the kernel's simulated time since ctr run") {
+  Lab lab;
+  CHECK_FALSE(shape("ctr.a.age_usec"));
+  CHECK(shape("host.age_usec").value_or("").rfind("unknown probe 'host.age_usec'", 0) == 0);
+  run(lab, "ctr run --name first minios spin\nwait 20ms\nctr run --name later minios spin\nwait 30ms\n");
+  double first = probe(lab, "ctr.first.age_usec").number, later = probe(lab, "ctr.later.age_usec").number;
+  CHECK(first == doctest::Approx(50000).epsilon(0.05));
+  CHECK(later == doctest::Approx(30000).epsilon(0.05));
+  // A lone busy spinner had the CPU for all of its age; two share it.
+  CHECK(probe(lab, "ctr.later.cpu.stat.usage_usec").number <= later);
+  CHECK(probe(lab, "ctr.first.cpu.stat.usage_usec").number ==
+        doctest::Approx(first - probe(lab, "ctr.later.cpu.stat.usage_usec").number).epsilon(0.05));
+}
