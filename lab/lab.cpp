@@ -282,6 +282,7 @@ std::optional<std::string> Lab::exec_container(const std::string& name, const st
   LabContainer* lc = find_container(name);
   if (!lc) return "no container named '" + name + "'";
   if (lc->c.exited) return "container " + name + " is not running";
+  if (cmd.empty() || cmd[0].empty()) return "no command to run";
   if (kernel.faults.dead) return "the container kernel is dead (" + kernel.faults.oops_reason + ")";
   containers::Process* init = kernel.find_host_pid(lc->c.init_host_pid);
   if (!init) return "container " + name + " is not running";
