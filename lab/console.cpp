@@ -8,6 +8,8 @@
 #include <ostream>
 #include <sstream>
 
+#include "containers/fault.h"
+#include "containers/runtime.h"
 #include "emulator/snapshot.h"
 #include "lab/probes.h"
 
@@ -131,8 +133,7 @@ std::string rest_after_words(const std::string& line, size_t n) {
 }
 
 // Verbs of DESIGN.md section 7 that this build does not have yet.
-const char* const kNotYet[] = {"vm migrate", "ctr exec", "ctr stop", "ctr kill", "ctr rm",
-                               "ctr stats", "ctr images", "ctr commit", "host bug"};
+const char* const kNotYet[] = {"vm migrate"};
 
 struct Simple {
   const char* words;
@@ -270,8 +271,76 @@ ParsedCommand parse_vm(const std::vector<std::string>& w, const std::string& lin
   return fail("vm: unknown verb '" + v + "' (vm create, start, pause, stop, kill, type, snapshot, restore, clone, step, break)");
 }
 
+// ctr exec|stop|kill|rm|stats|images|commit, with Docker's options.
+ParsedCommand parse_ctr_verb(const std::vector<std::string>& w) {
+  Command c;
+  const std::string& verb = w[1];
+  std::vector<std::string> args(w.begin() + 2, w.end());
+  if (verb == "images") {
+    c.verb = Verb::CtrImages;
+    if (!args.empty()) return fail("ctr images: takes no arguments");
+    return {c, ""};
+  }
+  if (verb == "exec") {
+    c.verb = Verb::CtrExec;
+    if (args.size() < 2) return fail("ctr exec: expected `ctr exec NAME CMD [ARG...]`");
+    c.name = args[0];
+    for (size_t i = 1; i < args.size(); i++) c.cmd.push_back(unescape(args[i]));
+    return {c, ""};
+  }
+  if (verb == "stop") {
+    c.verb = Verb::CtrStop;
+    if (args.size() == 3 && (args[0] == "-t" || args[0] == "--time")) {
+      char* end = nullptr;
+      long t = std::strtol(args[1].c_str(), &end, 10);
+      if (args[1].empty() || *end || t < 0 || t > 3600) return fail("ctr stop: -t '" + args[1] + "': expected seconds from 0 to 3600");
+      c.duration_ns = uint64_t(t) * 1'000'000'000ull;
+      args.erase(args.begin(), args.begin() + 2);
+    }
+    if (args.size() != 1) return fail("ctr stop: expected `ctr stop [-t SECONDS] NAME`");
+    c.name = args[0];
+    return {c, ""};
+  }
+  if (verb == "kill") {
+    c.verb = Verb::CtrKill;
+    c.signal = 9;
+    if (args.size() == 3 && (args[0] == "-s" || args[0] == "--signal")) {
+      c.signal = containers::signal_number(args[1]);
+      if (c.signal == 0) return fail("ctr kill: -s '" + args[1] + "': expected a signal such as KILL, TERM or 15");
+      args.erase(args.begin(), args.begin() + 2);
+    }
+    if (args.size() != 1) return fail("ctr kill: expected `ctr kill [-s SIGNAL] NAME`");
+    c.name = args[0];
+    return {c, ""};
+  }
+  if (verb == "rm") {
+    c.verb = Verb::CtrRm;
+    if (!args.empty() && (args[0] == "-f" || args[0] == "--force")) {
+      c.force = true;
+      args.erase(args.begin());
+    }
+    if (args.size() != 1) return fail("ctr rm: expected `ctr rm [-f] NAME`");
+    c.name = args[0];
+    return {c, ""};
+  }
+  if (verb == "stats") {
+    c.verb = Verb::CtrStats;
+    if (args.size() > 1) return fail("ctr stats: expected `ctr stats [NAME]`");
+    if (!args.empty()) c.name = args[0];
+    return {c, ""};
+  }
+  // commit
+  c.verb = Verb::CtrCommit;
+  if (args.size() != 2) return fail("ctr commit: expected `ctr commit NAME IMAGE[:TAG]`");
+  c.name = args[0];
+  c.arg = args[1];
+  return {c, ""};
+}
+
 ParsedCommand parse_ctr(const std::vector<std::string>& w) {
-  if (w.size() < 2) return fail("ctr: missing the verb (run, ps, logs)");
+  if (w.size() < 2) return fail("ctr: missing the verb (run, exec, ps, stop, kill, rm, logs, stats, images, commit, step)");
+  for (const char* v : {"exec", "stop", "kill", "rm", "stats", "images", "commit"})
+    if (w[1] == v) return parse_ctr_verb(w);
   Command c;
   if (w[1] == "ps" || w[1] == "logs") {
     c.verb = w[1] == "ps" ? Verb::CtrPs : Verb::CtrLogs;
@@ -281,7 +350,7 @@ ParsedCommand parse_ctr(const std::vector<std::string>& w) {
     return {c, ""};
   }
   if (w[1] == "step") return parse_debug(w);
-  if (w[1] != "run") return fail("ctr: unknown verb '" + w[1] + "' (ctr run, ps, logs, step)");
+  if (w[1] != "run") return fail("ctr: unknown verb '" + w[1] + "' (ctr run, exec, ps, stop, kill, rm, logs, stats, images, commit, step)");
   c.verb = Verb::CtrRun;
   size_t i = 2;
   for (; i < w.size() && w[i].rfind("--", 0) == 0 && w[i] != "--"; i += 2) {
@@ -335,11 +404,19 @@ ParsedCommand parse_command(const std::string& line) {
       if (w[0] + " " + w[1] == ny) return fail(std::string(ny) + ": not yet part of this build (issue #6)");
   if (w[0] == "vm") return parse_vm(w, line);
   if (w[0] == "ctr") return parse_ctr(w);
+  if (w[0] == "host" && w.size() >= 2 && w[1] == "bug") {
+    Command c;
+    c.verb = Verb::HostBug;
+    if (w.size() == 4 && w[2] == "cow" && (w[3] == "on" || w[3] == "off")) c.arg = "cow " + w[3];
+    else if (w.size() == 3 && w[2] == "oops") c.arg = "oops";
+    else return fail("host bug: expected `host bug cow on|off` or `host bug oops`");
+    return {c, ""};
+  }
   if (w[0] == "host") {
     Command c;
     c.verb = w.size() >= 2 && w[1] == "cgroups" ? Verb::HostCgroups : Verb::HostPs;
     if (w.size() == 2 && (w[1] == "ps" || w[1] == "cgroups")) return {c, ""};
-    return fail("host: expected `host ps` or `host cgroups`");
+    return fail("host: expected `host ps`, `host cgroups` or `host bug cow on|off|oops`");
   }
   if (w[0] == "expect") return parse_expression_command(Verb::Expect, rest_after_words(line, 1), "expect");
   if (w[0] == "show") return parse_expression_command(Verb::Show, rest_after_words(line, 1), "show");
@@ -469,6 +546,69 @@ Outcome run_ctr(Lab& lab, const Command& c, std::ostream& out) {
   return {};
 }
 
+// ctr exec|stop|kill|rm|stats|images|commit (Lab's verbs) and host bug.
+Outcome run_ctr_verb(Lab& lab, const Command& c, std::ostream& out) {
+  std::optional<std::string> problem;
+  const std::string what = c.verb == Verb::CtrExec ? "ctr exec" : c.verb == Verb::CtrStop ? "ctr stop"
+                           : c.verb == Verb::CtrKill ? "ctr kill" : c.verb == Verb::CtrRm ? "ctr rm"
+                           : c.verb == Verb::CtrCommit ? "ctr commit" : "ctr stats";
+  char line[256];
+  switch (c.verb) {
+    case Verb::CtrExec: problem = lab.exec_container(c.name, c.cmd); break;
+    case Verb::CtrStop: problem = lab.stop_container(c.name, c.duration_ns); break;
+    case Verb::CtrKill: problem = lab.kill_container(c.name, c.signal); break;
+    case Verb::CtrRm: problem = lab.rm_container(c.name, c.force); break;
+    case Verb::CtrCommit: problem = lab.commit_container(c.name, c.arg); break;
+    case Verb::CtrStats: {
+      if (!c.name.empty() && !lab.find_container(c.name)) return bad("ctr stats: no container named '" + c.name + "'");
+      std::snprintf(line, sizeof line, "%-16s %-8s %14s %12s %12s %8s %9s\n", "NAME", "STATE", "MEMORY.CURRENT",
+                    "PIDS.CURRENT", "UPPER-BYTES", "COPY-UPS", "WHITEOUTS");
+      out << line;
+      ProbeReader read = probe_reader(lab);
+      for (const auto& lc : lab.containers()) {
+        if (!c.name.empty() && lc->c.name != c.name) continue;
+        auto probe = [&](const std::string& field) {
+          std::string error;
+          auto v = read("ctr." + lc->c.name + "." + field, error);
+          return v ? format_value(*v) : std::string("-");
+        };
+        std::snprintf(line, sizeof line, "%-16s %-8s %14s %12s %12s %8s %9s\n", lc->c.name.c_str(),
+                      lc->failed ? "failed" : lc->c.exited ? "exited" : "running", probe("memory.current").c_str(),
+                      probe("pids.current").c_str(), probe("upper_bytes").c_str(), probe("copy_ups").c_str(),
+                      probe("whiteouts").c_str());
+        out << line;
+      }
+      return {};
+    }
+    case Verb::CtrImages: {
+      std::snprintf(line, sizeof line, "%-24s %6s %12s  %s\n", "IMAGE", "LAYERS", "BYTES", "TOP LAYER");
+      out << line;
+      for (const auto& [name, image] : lab.images()) {
+        const auto& top = image.layers.back();
+        std::snprintf(line, sizeof line, "%-24s %6zu %12llu  %.19s %s\n", name.c_str(), image.layers.size(),
+                      (unsigned long long)image.bytes(), top->id.c_str(), top->created_by.c_str());
+        out << line;
+      }
+      out << "layer store: " << lab.kernel.layers.layers().size() << " layers, " << lab.kernel.layers.bytes()
+          << " bytes (each layer once)\n";
+      return {};
+    }
+    case Verb::HostBug:
+      if (c.arg == "oops") {
+        if (lab.kernel.faults.dead) return bad("host bug oops: the container kernel is dead already");
+        int killed = containers::fault_oops(lab.kernel);
+        out << "container kernel: oops, " << killed << " processes killed, kernel dead and tainted\n";
+      } else {
+        containers::fault_set_cow_bug(lab.kernel, c.arg == "cow on");
+        out << "container kernel: the COW bug is " << (c.arg == "cow on" ? "on" : "off") << "\n";
+      }
+      return {};
+    default: return bad("internal: not a ctr verb");
+  }
+  if (problem) return bad(what + ": " + *problem);
+  return {};
+}
+
 // vm step, vm break, ctr step: the debugger (debugger.h) prints where it
 // stopped. A step that did not get there is a failed check (1); one that
 // cannot start (no such VM, not running) a bad command (2).
@@ -563,6 +703,9 @@ Outcome run_command(Lab& lab, const Command& c, std::ostream& out) {
     case Verb::VmStep: case Verb::VmBreak: case Verb::VmBreakClear: case Verb::CtrStep: return run_debug(lab, c, out);
     case Verb::HostPs: return run_host_ps(lab, out);
     case Verb::HostCgroups: return run_host_cgroups(lab, out);
+    case Verb::CtrExec: case Verb::CtrStop: case Verb::CtrKill: case Verb::CtrRm: case Verb::CtrStats:
+    case Verb::CtrImages: case Verb::CtrCommit: case Verb::HostBug:
+      return run_ctr_verb(lab, c, out);
     case Verb::Wait: {
       for (uint64_t t = 0; t < c.duration_ns; t += kRoundNs)
         if (!lab.run_round()) {

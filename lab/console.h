@@ -18,11 +18,22 @@
 //                                      memory.max, pids.max, cpu.weight and cpu.max ("X*100000 100000");
 //                                      --input is its stdin (escapes as vm type), then end of file
 //   ctr ps   ctr logs NAME
+//   ctr exec NAME CMD [ARG...]         CMD in the container's namespaces and cgroup, in the
+//                                      background; its output goes to the container's logs
+//   ctr stop [-t SECONDS] NAME         SIGTERM to its init, SIGKILL after SECONDS (default 10) of lab time
+//   ctr kill [-s SIGNAL] NAME          a signal (default KILL) to its init
+//   ctr rm [-f] NAME                   remove an exited container (-f: a running one, killed first)
+//   ctr stats [NAME]                   per container: CPU instructions, memory.current, pids.current,
+//                                      its upper layer's bytes, copy-ups and whiteouts
+//   ctr images                         the images with their layers; the layer store's bytes
+//   ctr commit NAME IMAGE[:TAG]        its upper layer as a new layer over its image's: a new image
 //   host ps                            every VM and container, one a line, then every process
 //                                      of the container kernel with its host PID and its PID
 //                                      inside its container
 //   host cgroups                       the cgroup tree with each cgroup's processes, pids.current,
 //                                      pids.max, memory.current and memory.max
+//   host bug cow on|off                the container kernel's injected COW bug (containers/fault.h)
+//   host bug oops                      oops the container kernel: every container goes down
 //   wait DUR                           let the lab run for DUR of simulated time (e.g. 500ms, 2s)
 //   wait until EXPR [--timeout DUR]    run until EXPR holds; an error (a failed check) at the timeout (default 10s)
 //   expect EXPR                        a check: EXPR must hold now
@@ -32,7 +43,7 @@
 // A line is parsed (parse_command) before anything runs, so a script or a
 // lesson with a typing mistake on its last line does nothing at all; then
 // run (run_command). Verbs the design names that this build does not have
-// yet are syntax errors that say so.
+// yet (vm migrate) are syntax errors that say so.
 #pragma once
 #include <cstdint>
 #include <iosfwd>
@@ -51,7 +62,8 @@ enum class Verb {
   VmCreate, VmStart, VmPause, VmStop, VmKill, VmType, VmSnapshot, VmRestore, VmClone,
   VmStep, VmBreak, VmBreakClear,
   CtrRun, CtrPs, CtrLogs, CtrStep,
-  HostPs, HostCgroups,
+  CtrExec, CtrStop, CtrKill, CtrRm, CtrStats, CtrImages, CtrCommit,
+  HostPs, HostCgroups, HostBug,
   Wait, WaitUntil, Expect, Show,
 };
 
@@ -69,10 +81,12 @@ struct Command {
   std::vector<std::string> cmd;
   std::string expr_text;               // wait until, expect, show
   std::shared_ptr<const Expr> expr;
-  uint64_t duration_ns = 10'000'000'000ull;  // wait DUR, wait until's timeout
+  uint64_t duration_ns = 10'000'000'000ull;  // wait DUR, wait until's timeout, ctr stop -t
   StepKind step = StepKind::Instruction;     // vm step --to
   Breakpoint breakpoint;                     // vm break
   std::optional<uint32_t> syscall_nr;        // ctr step --syscall
+  int signal = 9;                            // ctr kill -s
+  bool force = false;                        // ctr rm -f
 };
 
 struct ParsedCommand {

@@ -59,6 +59,9 @@ struct LabContainer {
   uint64_t run_insns = 0, run_ns = 0;
   uint64_t start_insns = 0, start_ns = 0;
   bool started_output = false;
+  // Its stdout and stderr, which `ctr exec`'d processes write to as well.
+  std::shared_ptr<containers::vfs::HostStreams> streams;
+  std::vector<int> exec_pids;  // host PIDs of `ctr exec`'d processes, until reaped
 };
 
 struct VmSpec {
@@ -112,6 +115,25 @@ class Lab {
   std::optional<std::string> run_container(const std::string& image, containers::ContainerSpec spec,
                                            const CtrOptions& options = {});
   LabContainer* find_container(const std::string& name);
+
+  // Docker's verbs on a container (containers/runtime.h has their model:
+  // the same rules and errors). Each returns an error message, or nullopt.
+  // exec: CMD in the container's namespaces, cgroup and root; its output
+  // goes to the container's logs.
+  std::optional<std::string> exec_container(const std::string& name, const std::vector<std::string>& cmd);
+  // kill: a signal (1..64) to the container's init.
+  std::optional<std::string> kill_container(const std::string& name, int signal);
+  // stop: SIGTERM to the init, then SIGKILL after `timeout_ns` of lab time
+  // (at once when nothing can run); the lab runs meanwhile.
+  std::optional<std::string> stop_container(const std::string& name, uint64_t timeout_ns);
+  // rm: a running container only with `force` (killed first); its upper
+  // layer and cgroup go with it, and layers nothing uses leave the store.
+  std::optional<std::string> rm_container(const std::string& name, bool force);
+  // commit: the container's upper layer as a new layer over its image's
+  // layers, an image called `image` (replacing one of that name).
+  std::optional<std::string> commit_container(const std::string& name, const std::string& image);
+  // The images this lab has loaded or committed, by name.
+  const std::map<std::string, containers::Image>& images() const { return images_; }
   const std::vector<std::unique_ptr<LabContainer>>& containers() const { return containers_; }
 
   // One round (see above). Returns false when nothing could run: no VM is
@@ -126,9 +148,11 @@ class Lab {
 
  private:
   void hook(emulator::Vm& vm);
+  void reap_execs(LabContainer& lc);  // reap its exec'd processes that ended
 
   std::map<std::string, std::unique_ptr<VmExtra>> extras_;
   std::vector<std::unique_ptr<LabContainer>> containers_;
+  std::map<std::string, containers::Image> images_;  // loaded once, then reused; and committed ones
   uint64_t now_ns_ = 0;
 };
 

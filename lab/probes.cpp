@@ -9,6 +9,7 @@
 
 #include "containers/cgroup/cgroup.h"
 #include "containers/ns/nsproxy.h"
+#include "containers/vfs/overlay.h"
 #include "mmu/counters.h"
 #include "mmu/walker.h"
 
@@ -56,6 +57,13 @@ const std::vector<CtrProbe>& ctr_probes() {
       {"error", [](const LabContainer& c) { return Value::of(c.error); }},
       {"start_insns", [](const LabContainer& c) { return Value::of(double(c.start_insns)); }},
       {"start_ns", [](const LabContainer& c) { return Value::of(double(c.start_ns)); }},
+      // Its overlay root (lesson 8): the bytes of its own upper layer, and
+      // what it copied up from the image's layers or whited out in them.
+      {"upper_bytes", [](const LabContainer& c) {
+         return Value::of(c.c.rootfs.overlay ? double(containers::vfs::tree_bytes(*c.c.rootfs.overlay->upper)) : 0.0);
+       }},
+      {"copy_ups", [](const LabContainer& c) { return Value::of(c.c.rootfs.overlay ? double(c.c.rootfs.overlay->copy_ups) : 0.0); }},
+      {"whiteouts", [](const LabContainer& c) { return Value::of(c.c.rootfs.overlay ? double(c.c.rootfs.overlay->whiteouts) : 0.0); }},
   };
   return probes;
 }
@@ -80,6 +88,23 @@ const std::vector<HostProbe>& host_probes() {
          for (const auto& cg : l.kernel.cgroups.all) n += !cg->removed;
          return Value::of(n);
        }},
+      // The layer store (lesson 8): each layer counted once, however many
+      // images and containers use it; the images loaded or committed.
+      {"layers", [](const Lab& l) { return Value::of(double(l.kernel.layers.layers().size())); }},
+      {"layers.bytes", [](const Lab& l) { return Value::of(double(l.kernel.layers.bytes())); }},
+      {"images", [](const Lab& l) { return Value::of(double(l.images().size())); }},
+      // The bytes of every container's read-only layers counted once per
+      // container: what the host would hold if each had its own copy.
+      {"containers.lower_bytes", [](const Lab& l) {
+         double n = 0;
+         for (const auto& c : l.containers())
+           for (const auto& layer : c->c.rootfs.layers) n += double(layer->bytes);
+         return Value::of(n);
+       }},
+      // Injected faults (lesson 10, containers/fault.h): 1 or 0.
+      {"kernel.dead", [](const Lab& l) { return Value::of(l.kernel.faults.dead ? 1.0 : 0.0); }},
+      {"kernel.tainted", [](const Lab& l) { return Value::of(l.kernel.faults.tainted ? 1.0 : 0.0); }},
+      {"kernel.cow_bug", [](const Lab& l) { return Value::of(l.kernel.faults.cow_bug ? 1.0 : 0.0); }},
   };
   return probes;
 }

@@ -30,8 +30,10 @@ run(console_expect_fails 1 "^$" "expect.isolab:2: expect vm.a.state == \"running
     console ${WORK}/expect.isolab)
 file(WRITE ${WORK}/wait.isolab "vm create a\nvm start a\nwait until vm.a.console contains \"never\" --timeout 50ms\n")
 run(console_wait_times_out 1 "" "wait.isolab:3: wait until .*: still false after 50ms" console ${WORK}/wait.isolab)
-file(WRITE ${WORK}/notyet.isolab "ctr exec web ps\n")
-run(console_not_yet 2 "" "notyet.isolab:1: ctr exec: not yet" console ${WORK}/notyet.isolab)
+file(WRITE ${WORK}/notyet.isolab "vm migrate a b\n")
+run(console_not_yet 2 "" "notyet.isolab:1: vm migrate: not yet" console ${WORK}/notyet.isolab)
+file(WRITE ${WORK}/noctr.isolab "ctr exec web ps\n")
+run(console_no_container 2 "" "noctr.isolab:1: ctr exec: no container named 'web'" console ${WORK}/noctr.isolab)
 run(console_missing_script 2 "" "cannot read" console ${WORK}/no-such.isolab)
 
 # --- isolab lesson ------------------------------------------------------------
