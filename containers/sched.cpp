@@ -45,8 +45,7 @@ void Scheduler::moved(const Process& p, const Cgroup& from, const Cgroup& to) {
 void Scheduler::throttle(Cgroup& g, uint64_t now) {
   g.cpu.throttled = true;
   g.cpu.throttled_since_ns = now;
-  g.cpu.nr_throttled++;
-  cgroup_record(k_, g, "cpu.max: throttled", uint32_t(g.cpu.nr_throttled));
+  cgroup_record(k_, g, "cpu.max: throttled", uint32_t(g.cpu.nr_throttled + 1));
 }
 
 void Scheduler::refresh(Cgroup& g) {
@@ -56,8 +55,11 @@ void Scheduler::refresh(Cgroup& g) {
   if (now < c.period_start_ns + c.period_ns) return;
   uint64_t n = (now - c.period_start_ns) / c.period_ns;
   uint64_t start = c.period_start_ns + n * c.period_ns;
+  // Both counters move when a period ends, as Linux's period timer moves
+  // them (do_sched_cfs_period_timer), so nr_throttled <= nr_periods.
   if (c.active_in_period || c.throttled) c.nr_periods++;
   if (c.throttled) {
+    c.nr_throttled++;
     c.throttled_ns += start - c.throttled_since_ns;
     c.throttled = false;
     cgroup_record(k_, g, "cpu.max: unthrottled", uint32_t(c.nr_periods));

@@ -82,7 +82,7 @@ TEST_CASE("ctr verbs: a verb on no such container exits 2 naming it") {
   }
 }
 
-TEST_CASE("ctr exec runs a program in a running container; its output is in the container's logs") {
+TEST_CASE("ctr exec runs a program in a running container, its output is in the container's logs") {
   Lab lab;
   Script s = run(lab,
                  "ctr run --name c1 --hostname box minios sleep 100\n"
@@ -168,7 +168,7 @@ TEST_CASE("ctr images, stats and commit: layers stored once, copy-up, a committe
   CHECK(s.err.find("ctr commit: invalid reference format: 'Bad:Name'") != std::string::npos);
 }
 
-TEST_CASE("host bug oops takes every container down; VMs are not on that kernel") {
+TEST_CASE("host bug oops takes every container down, VMs are not on that kernel") {
   Lab lab;
   Script s = run(lab,
                  "ctr run --name c1 minios sleep 100\n"
