@@ -39,7 +39,8 @@ size_t Host::run_round() {
     if (vm->state != VmState::Running) continue;
     // A fault in one guest ends that guest's run and nothing else: each
     // VM has its own CPU, RAM and devices, and its run returns here.
-    switch (vm->machine->run(slice_ns_ * vm->weight)) {
+    MachineStop stop = vm->backend ? vm->backend->run(slice_ns_ * vm->weight) : vm->machine->run(slice_ns_ * vm->weight);
+    switch (stop) {
       case MachineStop::Timeout:
       case MachineStop::Exited: running++; break;
       case MachineStop::Halted: vm->state = VmState::Halted; break;

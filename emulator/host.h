@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "emulator/backend.h"
 #include "emulator/machine.h"
 
 namespace isolab::emulator {
@@ -23,6 +24,9 @@ const char* vm_state_name(VmState s);
 struct Vm {
   std::string name;
   std::unique_ptr<Machine> machine;
+  // What runs its CPU when it is not the interpreter (the kvm backend,
+  // which holds a reference to `machine`); null: Machine::run.
+  std::unique_ptr<Backend> backend;
   uint32_t weight = 1;
   VmState state = VmState::Created;
   uint32_t exit_code = 0;     // the debug-exit code, when state is Exited

@@ -228,8 +228,10 @@ ParsedCommand parse_vm(const std::vector<std::string>& w, const std::string& lin
           for (size_t k = 0; k < emulator::kPagingModeNames.size(); k++)
             if (val == emulator::kPagingModeNames[k]) c.vm.paging = emulator::PagingMode(k), found = true;
           if (!found) return fail("vm create: --paging '" + val + "': expected shadow, nested or direct");
+        } else if (a == "--backend") {
+          if (!emulator::parse_backend(val, c.vm.backend)) return fail("vm create: --backend '" + val + "': expected interp or kvm");
         } else {
-          return fail("vm create: unknown option '" + a + "' (options: --mem, --weight, --image, --paging, --cmdline)");
+          return fail("vm create: unknown option '" + a + "' (options: --mem, --weight, --image, --paging, --cmdline, --backend)");
         }
       } else if (c.vm.name.empty()) {
         c.vm.name = a;
@@ -460,6 +462,9 @@ Outcome run_vm(Lab& lab, const Command& c) {
   }
   emulator::Vm* vm = lab.find_vm(c.name);
   if (!vm) return bad("no VM named '" + c.name + "'");
+  if (vm->backend && (c.verb == Verb::VmSnapshot || c.verb == Verb::VmRestore || c.verb == Verb::VmClone))
+    return bad("vm " + std::string(c.verb == Verb::VmSnapshot ? "snapshot" : c.verb == Verb::VmRestore ? "restore" : "clone") +
+               " " + c.name + ": the kvm backend keeps the CPU state in the kernel; snapshots and clones need --backend interp");
   using emulator::VmState;
   switch (c.verb) {
     case Verb::VmStart:

@@ -5,6 +5,8 @@
 //
 //   vm create NAME [--mem SIZE] [--weight N] [--image minios|FILE] [--paging shadow|nested|direct]
 //             [--cmdline TEXT]         TEXT added to the kernel command line (miniOS: "bug=1")
+//             [--backend interp|kvm]   kvm: the host CPU's hardware virtualization, refused (with
+//                                      the capability probe's sentence) where the host cannot run it
 //   vm start|pause|stop|kill NAME      stop: powered off (halted); kill: ended at once (exited, code 137)
 //   vm type NAME TEXT                  TEXT (the rest of the line, "quoted" or not) with \n \t \\ \xHH escapes
 //   vm snapshot NAME DIR   vm restore NAME DIR   vm clone NAME NEW

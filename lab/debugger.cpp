@@ -170,6 +170,10 @@ StepResult step_vm(Lab& lab, const std::string& name, StepKind kind, uint64_t ma
     res.message = fmt::format("{} is {}: nothing to step", name, emulator::vm_state_name(vm->state));
     return res;
   }
+  if (vm->backend) {
+    res.message = name + " runs on the kvm backend: the hardware runs it, so it cannot be stepped (use --backend interp)";
+    return res;
+  }
   const std::vector<Breakpoint>& bps = breakpoints_of(lab, name);
   if (kind == StepKind::Breakpoint && bps.empty()) {
     res.message = name + " has no breakpoints (vm break " + name + " exit|syscall|addr ...)";

@@ -60,7 +60,15 @@ std::optional<std::string> Lab::create_vm(const VmSpec& spec) {
   } catch (const emulator::LoadError& e) {
     return std::string(e.what());
   }
-  return add_vm_with_machine(spec.name, std::move(m), spec.weight, spec.image);
+  std::unique_ptr<emulator::Backend> backend;
+  if (spec.backend == emulator::BackendKind::Kvm) {
+    std::string refusal;
+    backend = emulator::make_backend(spec.backend, *m, refusal);
+    if (!backend) return refusal;
+  }
+  if (auto problem = add_vm_with_machine(spec.name, std::move(m), spec.weight, spec.image)) return problem;
+  host.find(spec.name)->backend = std::move(backend);  // it refers to the machine, which stays where it is
+  return std::nullopt;
 }
 
 std::optional<std::string> Lab::add_vm_with_machine(const std::string& name, std::unique_ptr<emulator::Machine> m,

@@ -71,6 +71,9 @@ struct VmSpec {
   std::string image = "minios";  // or a multiboot kernel file
   emulator::PagingMode paging = emulator::PagingMode::Shadow;
   std::string cmdline;  // added to the kernel command line (miniOS: "bug=1")
+  // interp (deterministic) or kvm (hardware; refused, with the capability
+  // probe's sentence, where the host cannot run it).
+  emulator::BackendKind backend = emulator::BackendKind::Interp;
 };
 
 // How `ctr run` starts a container beyond containers::ContainerSpec.

@@ -27,6 +27,9 @@ struct VmProbe {
 const std::vector<VmProbe>& vm_probes() {
   static const std::vector<VmProbe> probes = {
       {"state", [](Lab&, const Vm& v) { return Value::of(std::string(emulator::vm_state_name(v.state))); }},
+      {"backend", [](Lab&, const Vm& v) {
+         return Value::of(std::string(v.backend ? emulator::kBackendNames[size_t(v.backend->kind())] : "interp"));
+       }},
       {"exits", [](Lab&, const Vm& v) { return Value::of(double(v.machine->exits.exits)); }},
       {"insns", [](Lab&, const Vm& v) { return Value::of(double(v.machine->cpu.s.insns)); }},
       {"time_ns", [](Lab&, const Vm& v) { return Value::of(double(v.machine->now_ns())); }},

@@ -19,8 +19,8 @@ void draw_vm_list(Session& s, PanelPlace p) {
     uint64_t all_insns = 0;
     for (const VmSlot& slot : s.slots) all_insns += slot.vm->machine->cpu.s.insns;
     const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingFixedFit;
-    if (ImGui::BeginTable("vms", 7, flags)) {
-      for (const char* h : {"VM", "state", "weight", "insns", "CPU share", "exits", "paging"})
+    if (ImGui::BeginTable("vms", 8, flags)) {
+      for (const char* h : {"VM", "state", "weight", "insns", "CPU share", "exits", "backend", "paging"})
         ImGui::TableSetupColumn(h);
       ImGui::TableHeadersRow();
       for (size_t k = 0; k < s.slots.size(); k++) {
@@ -43,7 +43,10 @@ void draw_vm_list(Session& s, PanelPlace p) {
         ImGui::TableNextColumn();
         ImGui::Text("%llu", (unsigned long long)m.exits.exits);
         ImGui::TableNextColumn();
-        ImGui::TextUnformatted(emulator::paging_mode_name(m.config.paging));
+        // Under kvm the hardware walks the guest's tables (nested paging).
+        ImGui::TextUnformatted(vm.backend ? emulator::kBackendNames[size_t(vm.backend->kind())] : "interp");
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(vm.backend ? "hardware" : emulator::paging_mode_name(m.config.paging));
       }
       ImGui::EndTable();
     }

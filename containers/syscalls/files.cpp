@@ -420,6 +420,69 @@ int32_t sys_fstatat64(Kernel& k, Process& p, const Args& a) {
   return put_user(p, a[2], stat_of(nullptr, loc->inode.get()));
 }
 
+// struct statx (include/uapi/linux/stat.h), 256 bytes: what glibc's stat
+// family tries first (and falls back from on ENOSYS).
+struct StatxTimestamp {
+  int64_t tv_sec;
+  uint32_t tv_nsec;
+  int32_t reserved;
+};
+struct Statx {
+  uint32_t stx_mask, stx_blksize;
+  uint64_t stx_attributes;
+  uint32_t stx_nlink, stx_uid, stx_gid;
+  uint16_t stx_mode, spare0;
+  uint64_t stx_ino, stx_size, stx_blocks, stx_attributes_mask;
+  StatxTimestamp stx_atime, stx_btime, stx_ctime, stx_mtime;
+  uint32_t stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor;
+  uint64_t stx_mnt_id;
+  uint32_t stx_dio_mem_align, stx_dio_offset_align;
+  uint64_t spare3[12];
+};
+static_assert(sizeof(Statx) == 256);
+
+// statx(dirfd, path, flags, mask, statxbuf): the basic stats whatever the
+// mask asks (the kernel may return more than asked, never less than it has).
+int32_t sys_statx(Kernel&, Process& p, const Args& a) {
+  constexpr uint32_t STATX_BASIC_STATS = 0x7FF, STATX_RESERVED = 0x80000000u;
+  constexpr uint32_t AT_STATX_SYNC_TYPE = 0x6000, AT_NO_AUTOMOUNT = 0x800;
+  const uint32_t flags = a[2];
+  if (flags & ~(LINUX_AT_SYMLINK_NOFOLLOW | LINUX_AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE))
+    return -LINUX_EINVAL;
+  if ((flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE || (a[3] & STATX_RESERVED)) return -LINUX_EINVAL;
+  std::string path;
+  if (!p.mm->read_string(a[1], path)) return -LINUX_EFAULT;
+  Stat64 st;
+  if (path.empty() && (flags & LINUX_AT_EMPTY_PATH)) {
+    vfs::OpenFile* f = p.file(a.s(0));
+    if (!f) return -LINUX_EBADF;
+    st = stat_of(f, f->inode.get());
+  } else {
+    auto loc = resolve_at(p, a.s(0), a[1], !(flags & LINUX_AT_SYMLINK_NOFOLLOW));
+    if (!loc) return -loc.code();
+    if (!loc->inode) return -LINUX_ENOENT;
+    st = stat_of(nullptr, loc->inode.get());
+  }
+  Statx sx{};
+  sx.stx_mask = STATX_BASIC_STATS;
+  sx.stx_blksize = st.st_blksize;
+  sx.stx_nlink = st.st_nlink;
+  sx.stx_uid = st.st_uid;
+  sx.stx_gid = st.st_gid;
+  sx.stx_mode = uint16_t(st.st_mode);
+  sx.stx_ino = st.st_ino;
+  sx.stx_size = uint64_t(st.st_size);
+  sx.stx_blocks = st.st_blocks;
+  sx.stx_atime.tv_sec = st.st_atime;
+  sx.stx_ctime.tv_sec = st.st_ctime;
+  sx.stx_mtime.tv_sec = st.st_mtime;
+  sx.stx_rdev_major = uint32_t(st.st_rdev >> 8) & 0xFFF;
+  sx.stx_rdev_minor = uint32_t(st.st_rdev & 0xFF);
+  sx.stx_dev_major = uint32_t(st.st_dev >> 8) & 0xFFF;
+  sx.stx_dev_minor = uint32_t(st.st_dev & 0xFF);
+  return put_user(p, a[4], sx);
+}
+
 int32_t sys_stat64(Kernel& k, Process& p, const Args& a) {
   Args at{{uint32_t(LINUX_AT_FDCWD), a[0], a[1], 0, 0, 0}};
   return sys_fstatat64(k, p, at);

@@ -137,6 +137,7 @@ constexpr Syscall kTable[] = {
     {346, "setns", sys_setns},
     {353, "renameat2", sys_renameat2},
     {355, "getrandom", sys_getrandom},
+    {383, "statx", sys_statx},
     {403, "clock_gettime64", sys_clock_gettime64},
     {407, "clock_nanosleep_time64", sys_clock_nanosleep_time64},
     {412, "utimensat_time64", sys_utimensat_time64},

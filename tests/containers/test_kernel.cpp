@@ -125,6 +125,15 @@ TEST_CASE("kernel: files: create, write, read, seek, stat, dup, access, chdir, /
   CHECK(field(r.out, "access_missing") == "-2");
   CHECK(field(r.out, "chdir") == "0");
   CHECK(field(r.out, "getcwd") == "5");  // "/tmp" and its NUL
+  CHECK(field(r.out, "statx") == "0");
+  CHECK(field(r.out, "statx_mask") == "2047");  // STATX_BASIC_STATS
+  CHECK(field(r.out, "statx_size") == "11");
+  CHECK(field(r.out, "statx_mode_reg") == "1");
+  CHECK(field(r.out, "statx_empty_path") == "0");  // AT_EMPTY_PATH: the open file itself
+  CHECK(field(r.out, "statx_empty_path_size") == "11");
+  CHECK(field(r.out, "statx_missing") == "-2");         // ENOENT
+  CHECK(field(r.out, "statx_reserved_mask") == "-22");  // EINVAL: STATX__RESERVED
+  CHECK(field(r.out, "statx_bad_flags") == "-22");      // EINVAL: an unknown flag
   CHECK(r.out.find("\n/tmp\n") != std::string::npos);
   CHECK(field(r.out, "readlink_self") == "1");
   CHECK(field(r.out, "readlink_notlink") == "-22");  // EINVAL

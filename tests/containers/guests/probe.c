@@ -180,6 +180,17 @@ static void case_files(void) {
   show("devnull_write", SC3(4, SC3(5, "/dev/null", 1, 0), "x", 1));
   show("devnull_read", SC3(3, SC3(5, "/dev/null", 0, 0), buf, 1));
   show("open_dir_write", SC3(5, "/bin", 1, 0));
+  // statx (383): struct statx's mask at 0, nlink at 16, mode at 28 (16 bits), size at 40.
+  u32 sx[64];
+  show("statx", sc(383, -100, (long)"/tmp/new", 0, 0x7ff, (long)sx));
+  show("statx_mask", sx[0]);
+  show("statx_size", sx[10]);
+  show("statx_mode_reg", (sx[7] & 0170000) == 0100000);
+  show("statx_empty_path", sc(383, fd, (long)"", 0x1000, 0x7ff, (long)sx));
+  show("statx_empty_path_size", sx[10]);
+  show("statx_missing", sc(383, -100, (long)"/nope", 0, 0x7ff, (long)sx));
+  show("statx_reserved_mask", sc(383, -100, (long)"/tmp/new", 0, 0x80000000u, (long)sx));
+  show("statx_bad_flags", sc(383, -100, (long)"/tmp/new", 0x1, 0x7ff, (long)sx));
 }
 
 static void case_uname(void) {
