@@ -8,16 +8,21 @@
 // - the namespace table: each process's PID and UTS namespace identities
 //   (the inode numbers /proc/<pid>/ns/* show) and its host name (lesson 6);
 // - the cgroup v2 tree with gauges: memory.current against memory.max,
-//   pids.current against pids.max, the CPU its processes used (instructions
-//   retired), and OOM kills (lesson 7). cpu.max throttling appears here
-//   when the kernel has the cpu controller.
-// Image layers: the current image API gives one read-only tree per image
-// whose file bytes every container shares until it writes (image.h).
+//   pids.current against pids.max, the cpu controller's weight, usage and
+//   cpu.max quota of the current period with throttling, and OOM kills
+//   (lesson 7);
+// - image layers: each image's read-only layers, stored once in the
+//   kernel's layer store and shared by its containers, and each container's
+//   upper layer with its copy-ups and whiteouts (lesson 8).
 #include <imgui.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <string>
+
+#include "containers/vfs/overlay.h"
 
 #include "ui/panels.h"
 
@@ -31,6 +36,7 @@ const char* proc_state(containers::ProcState s) {
     case containers::ProcState::Blocked:
     case containers::ProcState::Sleeping: return "S";
     case containers::ProcState::Zombie: return "Z";
+    case containers::ProcState::Stopped: return "T";
   }
   return "?";
 }
@@ -113,10 +119,67 @@ void draw_cgroup(containers::Kernel& k, containers::Cgroup& cg) {
   uint64_t insns = 0;
   for (int pid : cg.procs)
     if (const containers::Process* p = k.find_host_pid(pid)) insns += p->user_insns;
-  ImGui::Text("cpu: %.2fM insns by its live processes; oom_kill %llu; pids.events max %llu", double(insns) / 1e6,
-              (unsigned long long)cg.memory.oom_kill, (unsigned long long)cg.pids.events_max);
+  const containers::CpuState& cpu = cg.cpu;
+  ImGui::Text("cpu");
+  ImGui::SameLine(90);
+  if (cpu.quota_ns != containers::CpuState::NO_QUOTA) {
+    // This period's use of the cpu.max quota; full means throttled.
+    char label[96];
+    std::snprintf(label, sizeof label, "%.1f of %.1f ms this period%s", double(cpu.period_used_ns) / 1e6,
+                  double(cpu.quota_ns) / 1e6, cpu.throttled ? ": THROTTLED" : "");
+    ImGui::ProgressBar(float(std::min(1.0, double(cpu.period_used_ns) / double(cpu.quota_ns))), ImVec2(-1, 0), label);
+  } else {
+    ImGui::Text("cpu.max: max");
+  }
+  ImGui::Text("cpu.weight %llu, usage %.1f ms, throttled %llu of %llu periods; %.2fM insns by its live processes",
+              (unsigned long long)((cpu.shares * 100 + 512) / 1024), double(cpu.usage_ns) / 1e6,
+              (unsigned long long)cpu.nr_throttled, (unsigned long long)cpu.nr_periods, double(insns) / 1e6);
+  ImGui::Text("oom_kill %llu; pids.events max %llu", (unsigned long long)cg.memory.oom_kill,
+              (unsigned long long)cg.pids.events_max);
   for (auto& [name, child] : cg.children) draw_cgroup(k, *child);
   ImGui::TreePop();
+}
+
+// Each image once with its layers (bottom first) and how many containers
+// share them, then each container's own upper layer.
+void draw_layers(Session& s) {
+  containers::Kernel& k = s.lab.kernel;
+  uint64_t store_bytes = 0;
+  for (const auto& [id, layer] : k.layers.layers()) store_bytes += layer->bytes;
+  ImGui::Text("layer store: %zu layers, %llu bytes, each stored once", k.layers.layers().size(),
+              (unsigned long long)store_bytes);
+  std::map<std::string, std::pair<const containers::Container*, int>> images;
+  for (const auto& lc : s.lab.containers()) {
+    auto& [first, users] = images[lc->image];
+    if (!first) first = &lc->c;
+    users++;
+  }
+  for (const auto& [image, use] : images) {
+    if (!ImGui::TreeNodeEx(image.c_str(), ImGuiTreeNodeFlags_DefaultOpen, "%s: shared by %d container%s", image.c_str(),
+                           use.second, use.second == 1 ? "" : "s"))
+      continue;
+    for (const auto& layer : use.first->rootfs.layers)
+      ImGui::BulletText("%.19s  %8llu bytes  %s", layer->id.c_str(), (unsigned long long)layer->bytes,
+                        layer->created_by.c_str());
+    ImGui::TreePop();
+  }
+  const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_BordersInnerV;
+  if (!ImGui::BeginTable("uppers", 4, flags)) return;
+  for (const char* h : {"container", "upper layer bytes", "copy-ups", "whiteouts"}) ImGui::TableSetupColumn(h);
+  ImGui::TableHeadersRow();
+  for (const auto& lc : s.lab.containers()) {
+    const auto& ov = lc->c.rootfs.overlay;
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(lc->c.name.c_str());
+    ImGui::TableNextColumn();
+    ImGui::Text("%llu", (unsigned long long)(ov ? containers::vfs::tree_bytes(*ov->upper) : 0));
+    ImGui::TableNextColumn();
+    ImGui::Text("%llu", (unsigned long long)(ov ? ov->copy_ups : 0));
+    ImGui::TableNextColumn();
+    ImGui::Text("%llu", (unsigned long long)(ov ? ov->whiteouts : 0));
+  }
+  ImGui::EndTable();
 }
 
 }  // namespace
@@ -156,6 +219,7 @@ void draw_containers(Session& s, PanelPlace p) {
     if (ImGui::CollapsingHeader("process tree", ImGuiTreeNodeFlags_DefaultOpen)) draw_process_tree(k);
     if (ImGui::CollapsingHeader("namespaces")) draw_namespaces(k);
     if (ImGui::CollapsingHeader("cgroups", ImGuiTreeNodeFlags_DefaultOpen)) draw_cgroup(k, *k.cgroups.root);
+    if (ImGui::CollapsingHeader("image layers", ImGuiTreeNodeFlags_DefaultOpen)) draw_layers(s);
   }
   ImGui::End();
 }
