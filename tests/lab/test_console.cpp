@@ -7,25 +7,12 @@
 #include "lab/console.h"
 #include "lab/lab.h"
 #include "lab/probes.h"
+#include "tests/lab/script_harness.h"
 
 using namespace isolab::lab;
-
-namespace {
-
-struct Script {
-  int rc;
-  std::string out, err;
-};
-
-Script run(Lab& lab, const std::string& text) {
-  std::ostringstream out, err;
-  int rc = run_script(lab, text, "s.isolab", out, err);
-  return {rc, out.str(), err.str()};
-}
-
-std::string parse_error(const std::string& line) { return parse_command(line).error; }
-
-}  // namespace
+using isolab::lab::test::run;
+using isolab::lab::test::parse_error;
+using isolab::lab::test::Script;
 
 TEST_CASE("console: commands parse into their verbs and arguments") {
   auto p = parse_command("vm create web --mem 32M --weight 3 --paging nested");

@@ -8,23 +8,14 @@
 #include "lab/console.h"
 #include "lab/lab.h"
 #include "lab/probes.h"
+#include "tests/lab/script_harness.h"
 
 using namespace isolab::lab;
+using isolab::lab::test::run;
+using isolab::lab::test::parse_error;
+using isolab::lab::test::Script;
 
 namespace {
-
-struct Script {
-  int rc;
-  std::string out, err;
-};
-
-Script run(Lab& lab, const std::string& text) {
-  std::ostringstream out, err;
-  int rc = run_script(lab, text, "s.isolab", out, err);
-  return {rc, out.str(), err.str()};
-}
-
-std::string parse_error(const std::string& line) { return parse_command(line).error; }
 
 double probe(Lab& lab, const std::string& name) {
   std::string error;
