@@ -9,6 +9,8 @@ import os
 import subprocess
 import sys
 
+import busybox_cache
+
 
 def run(isolab, script):
     p = subprocess.run([isolab, "ctr", "run", "busybox", "--", "sh", "-c", script],
@@ -18,9 +20,9 @@ def run(isolab, script):
 
 def main():
     isolab = sys.argv[1]
-    cache = os.environ.get("ISOLAB_CACHE") or os.path.join(os.environ.get("HOME", "/root"), ".cache", "isolab")
-    if not os.path.exists(os.path.join(cache, "busybox", "root", "bin", "busybox")):
-        print(f"SKIPPED: busybox is not in {cache}/busybox (scripts/fetch-busybox could not fetch it)")
+    why = busybox_cache.missing()
+    if why:
+        print(f"SKIPPED: {why}")
         return 77
     failures = []
     script = ("rm /bin/cat; ls /bin | grep -c '^cat$'; "

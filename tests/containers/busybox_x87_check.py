@@ -11,6 +11,8 @@ import os
 import re
 import subprocess
 import sys
+
+import busybox_cache
 import time
 
 
@@ -27,9 +29,9 @@ def uptimes(out):
 
 def main():
     isolab = sys.argv[1]
-    cache = os.environ.get("ISOLAB_CACHE") or os.path.join(os.environ.get("HOME", "/root"), ".cache", "isolab")
-    if not os.path.exists(os.path.join(cache, "busybox", "root", "bin", "busybox")):
-        print(f"SKIPPED: busybox is not in {cache}/busybox (scripts/fetch-busybox could not fetch it)")
+    why = busybox_cache.missing()
+    if why:
+        print(f"SKIPPED: {why}")
         return 77
     failures = []
 
