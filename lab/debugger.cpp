@@ -286,8 +286,8 @@ StepResult step_container(Lab& lab, const std::string& name, std::optional<uint3
   res.insns = k.cpu.s.insns - insns_before;
   if (!seen) {
     res.status = StepStatus::Budget;
-    res.message = fmt::format("{}: no system call{} after {} instructions", name,
-                              nr ? " " + syscall_label(*nr) : std::string(), res.insns);
+    res.message = fmt::format("{}: no system call{}{} after {} instructions", name, nr ? " " : "",
+                              nr ? syscall_label(*nr) : std::string(), res.insns);
     return res;
   }
   res.status = StepStatus::Stopped;

@@ -196,10 +196,6 @@ size_t Lab::vms_running() const {
   return n;
 }
 
-size_t Lab::containers_running() const {
-  size_t n = 0;
-  for (const auto& c : runtime.containers()) n += c->state == containers::ContainerState::Running;
-  return n;
-}
+size_t Lab::containers_running() const { return runtime.ps().size(); }
 
 }  // namespace isolab::lab
