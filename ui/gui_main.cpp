@@ -13,6 +13,8 @@ void add_gui_options(CLI::App& gui, GuiOptions& o) {
       ->needs(shot)
       ->check(CLI::Range(1, 100000));
   gui.add_option("--scale", o.scale, "font scale for a projector, 0.5 to 4 (default 1; Ctrl +/- while open)");
+  gui.add_flag("--redraw-changed-only", o.redraw_changed_only,
+               "with --screenshot: rasterize only the windows that changed each frame, as the window does");
   gui.add_option("--list-windows", o.list_windows, "write the titles of the windows drawn in the last frame to FILE");
 }
 
