@@ -224,6 +224,23 @@ void Session::step_container(const std::string& name) {
   post([name](Session& s) { s.status = lab::step_container(s.lab, name, std::nullopt, kGuiStepBudget).message; });
 }
 
+void Session::continue_container(const std::string& name) {
+  post([name](Session& s) { s.status = lab::continue_container(s.lab, name, kGuiStepBudget).message; });
+}
+
+void Session::toggle_container_breakpoint(const std::string& name, uint32_t nr) {
+  post([name, nr](Session& s) {
+    const lab::Breakpoint b{lab::BreakKind::Syscall, nr};
+    if (lab::remove_container_breakpoint(s.lab, name, b)) {
+      s.status = name + ": breakpoint " + lab::describe(b) + " removed";
+    } else if (auto problem = lab::add_container_breakpoint(s.lab, name, b)) {
+      s.status = "ctr break: " + *problem;
+    } else {
+      s.status = name + ": breakpoint " + lab::describe(b);
+    }
+  });
+}
+
 void Session::type_line(const std::string& line) {
   const VmSlot* slot = current();
   if (!slot) return;

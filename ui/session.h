@@ -115,6 +115,10 @@ class Session {
   void step_to_syscall();   // the selected VM, to its next system call
   void continue_to_break(); // the selected VM, to its next breakpoint
   void step_container(const std::string& name);  // to its next system call
+  void continue_container(const std::string& name);  // to a system call it has a breakpoint on
+  // Set container `name`'s breakpoint on system call `nr`, or remove it if
+  // it has one (the Syscall log's "break on this syscall").
+  void toggle_container_breakpoint(const std::string& name, uint32_t nr);
   void type_line(const std::string& line);       // into the selected VM's serial console
   void console_command(const std::string& line); // a lab console command (lab/console.h)
   void run_lesson_step(size_t step);             // the open lesson's step, its actions

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "lab/debugger.h"
 #include "ui/session.h"
 
 using namespace isolab;
@@ -116,6 +117,36 @@ TEST_CASE("session: a container steps to its next system call from the Container
   s->advance_frame(0);
   CHECK(s->status.find("web: pid 1 (host pid ") == 0);
   CHECK(s->lab.kernel.stats.syscalls > calls);
+}
+
+TEST_CASE("session: the Syscall log's click sets a container's breakpoint, the Containers panel's continue runs to it") {
+  auto s = open("default");
+  s->advance_frame(5);
+  constexpr uint32_t kWrite = 4;  // web's loop: echo web > /dev/null
+  // Continue without a breakpoint is refused, and says so.
+  s->continue_container("web");
+  s->advance_frame(0);
+  CHECK(s->status == "web has no breakpoints (ctr break web syscall NR|NAME)");
+  s->toggle_container_breakpoint("web", kWrite);
+  s->advance_frame(0);
+  CHECK(s->status == "web: breakpoint syscall 4 (write)");
+  REQUIRE(lab::container_breakpoints_of(s->lab, "web").size() == 1);
+  CHECK(lab::container_breakpoints_of(s->lab, "db").empty());
+  const uint64_t calls = s->lab.kernel.stats.syscalls;
+  s->continue_container("web");
+  s->advance_frame(0);
+  CHECK(s->status.find("web: breakpoint syscall 4 (write): pid ") == 0);
+  CHECK(s->lab.kernel.stats.syscalls > calls);
+  // The latest call the kernel traced is web's write, where it stopped.
+  const std::vector<trace::Event> events = s->syscalls.recent();
+  REQUIRE_FALSE(events.empty());
+  CHECK(std::string(events.back().source) == "web");
+  CHECK(events.back().code == kWrite);
+  // A second click removes it.
+  s->toggle_container_breakpoint("web", kWrite);
+  s->advance_frame(0);
+  CHECK(s->status == "web: breakpoint syscall 4 (write) removed");
+  CHECK(lab::container_breakpoints_of(s->lab, "web").empty());
 }
 
 TEST_CASE("session: the lesson's Run button runs the step's actions on the lab") {
