@@ -250,6 +250,15 @@ void Session::type_line(const std::string& line) {
   });
 }
 
+void Session::type_keys(const std::string& bytes) {
+  const VmSlot* slot = current();
+  if (!slot || bytes.empty()) return;
+  const std::string name = slot->vm->name;
+  post([name, bytes](Session& s) {
+    if (emulator::Vm* vm = s.lab.find_vm(name)) vm->machine->uart.receive(std::string_view(bytes));
+  });
+}
+
 void Session::console_command(const std::string& line) {
   post([line](Session& s) {
     std::ostringstream out;

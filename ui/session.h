@@ -120,6 +120,11 @@ class Session {
   // it has one (the Syscall log's "break on this syscall").
   void toggle_container_breakpoint(const std::string& name, uint32_t nr);
   void type_line(const std::string& line);       // into the selected VM's serial console
+  // Keys pressed on the selected VM's screen, as the bytes a terminal sends
+  // (Enter as CR, Backspace as DEL, Ctrl-C as 0x03): into its serial port
+  // at once, one byte a character, as a terminal types them; the guest's
+  // line discipline echoes and edits them (miniOS: kernel/console.c).
+  void type_keys(const std::string& bytes);
   void console_command(const std::string& line); // a lab console command (lab/console.h)
   void run_lesson_step(size_t step);             // the open lesson's step, its actions
   std::string console_output;  // what console commands printed

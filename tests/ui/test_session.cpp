@@ -149,6 +149,50 @@ TEST_CASE("session: the Syscall log's click sets a container's breakpoint, the C
   CHECK(lab::container_breakpoints_of(s->lab, "web").empty());
 }
 
+namespace {
+
+// The selected VM's VGA text screen, one string a row.
+std::vector<std::string> screen_rows(Session& s) {
+  return s.current()->vm->machine->vga.screen().lines;
+}
+
+bool screen_has_row(Session& s, const std::string& row) {
+  for (std::string line : screen_rows(s)) {
+    while (!line.empty() && (line.back() == ' ' || line.back() == 0)) line.pop_back();
+    if (line == row) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("session: keys typed on the Console panel's VGA screen reach the guest, which echoes them there") {
+  auto s = open("idle");
+  REQUIRE(s->current() != nullptr);
+  const emulator::TextScreen first = s->current()->vm->machine->vga.screen();
+  CHECK(first.rows == 25);
+  CHECK(first.cols == 80);
+  for (int f = 0; f < 400 && !screen_has_row(*s, "$"); f++) s->advance_frame(10);
+  REQUIRE(screen_has_row(*s, "$"));  // at its prompt, after ps
+  // Typed a key at a time, Enter as a terminal sends it (CR), a typing
+  // mistake erased with Backspace (DEL).
+  for (const char* key : {"e", "c", "h", "o", " ", "t", "y", "p", "x", "\x7f", "e", "d", "\r"}) s->type_keys(key);
+  for (int f = 0; f < 400 && !screen_has_row(*s, "typed"); f++) s->advance_frame(10);
+  CHECK(screen_has_row(*s, "$ echo typed"));  // the guest's echo of the keys, as edited
+  CHECK(screen_has_row(*s, "typed"));         // and the command's output
+  // Ctrl-C at the prompt: the guest prints ^C and a new prompt.
+  s->type_keys("\x03");
+  for (int f = 0; f < 400 && !screen_has_row(*s, "$ ^C"); f++) s->advance_frame(10);
+  CHECK(screen_has_row(*s, "$ ^C"));
+  // The screen's colours come from the attribute bytes: miniOS writes
+  // light grey on black (0x07) where it printed.
+  const emulator::TextScreen scr = s->current()->vm->machine->vga.screen();
+  bool grey_on_black = false;
+  for (int r = 0; r < scr.rows; r++)
+    for (int c = 0; c < scr.cols; c++) grey_on_black |= scr.lines[r][c] == 't' && scr.attributes[r][c] == 0x07;
+  CHECK(grey_on_black);
+}
+
 TEST_CASE("session: the lesson's Run button runs the step's actions on the lab") {
   auto s = open("default");
   REQUIRE(s->lesson);
