@@ -31,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "ui/layout.h"
 #include "ui/panels.h"
 #include "ui/redraw.h"
 #include "ui/session.h"
@@ -115,22 +116,14 @@ struct FrameCosts {
   double wait_ms = 0, input_ms = 0, imgui_ms = 0, raster_ms = 0, present_ms = 0;
 };
 
-// Four columns: the host (VMs, Controls, VM exits, Host overview), the CPU
-// (Registers, Disassembly, Memory), the guest's view (Console, Page
-// tables, Syscall log) and the lesson with the containers (Lesson,
-// Containers, Comparison).
+// The panels, where the layout for this display and font scale puts them
+// (layout.h); a tabbed panel only when its tab is the one shown.
 void draw_panels(Session& s, float w, float h, FrameCosts* costs) {
-  const float a = w * 0.22f, b = w * 0.26f, c = w * 0.26f, d = w - a - b - c;
-  const PanelPlace places[kPanelCount] = {
-      {0, 0, a, h * 0.17f},           {0, h * 0.17f, a, h * 0.23f},         {0, h * 0.40f, a, h * 0.32f},
-      {0, h * 0.72f, a, h * 0.28f},   {a, 0, b, h * 0.36f},                 {a, h * 0.36f, b, h * 0.34f},
-      {a, h * 0.70f, b, h * 0.30f},   {a + b, 0, c, h * 0.42f},             {a + b, h * 0.42f, c, h * 0.30f},
-      {a + b, h * 0.72f, c, h * 0.28f}, {a + b + c, 0, d, h * 0.42f},       {a + b + c, h * 0.42f, d, h * 0.33f},
-      {a + b + c, h * 0.75f, d, h * 0.25f},
-  };
+  use_layout(layout_for(w, h, ImGui::GetIO().FontGlobalScale));
   for (size_t k = 0; k < kPanelCount; k++) {
+    if (!panel_shown(k)) continue;
     const double t0 = costs ? thread_cpu_ms() : 0;
-    kPanels[k].draw(s, places[k]);
+    kPanels[k].draw(s, layout_state().layout.place[k]);
     if (costs) costs->panel_ms[k] += thread_cpu_ms() - t0;
   }
 }

@@ -197,21 +197,12 @@ void draw_containers(Session& s, PanelPlace p) {
     if (ImGui::CollapsingHeader("containers", ImGuiTreeNodeFlags_DefaultOpen)) {
       const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit;
       if (ImGui::BeginTable("ctrs", 6, flags)) {
-        for (const char* h : {"name", "image (layer)", "state", "init host PID", "hostname", ""}) ImGui::TableSetupColumn(h);
+        for (const char* h : {"name", "debugger", "image (layer)", "state", "init host PID", "hostname"}) ImGui::TableSetupColumn(h);
         ImGui::TableHeadersRow();
         for (const auto& lc : s.lab.containers()) {
           ImGui::TableNextRow();
           ImGui::TableNextColumn();
           ImGui::TextUnformatted(lc->c.name.c_str());
-          ImGui::TableNextColumn();
-          ImGui::Text("%s (shared, read-only)", lc->image.c_str());
-          ImGui::TableNextColumn();
-          if (lc->c.exited) ImGui::Text("exited(%d)", lc->c.exit_code);
-          else ImGui::TextUnformatted("running");
-          ImGui::TableNextColumn();
-          ImGui::Text("%d", lc->c.init_host_pid);
-          ImGui::TableNextColumn();
-          ImGui::TextUnformatted(lc->c.hostname.c_str());
           ImGui::TableNextColumn();
           // The debugger's two container stops (lab/debugger.h), as
           // `ctr step NAME` and `ctr step NAME --to break` run them.
@@ -232,6 +223,15 @@ void draw_containers(Session& s, PanelPlace p) {
             }
           }
           ImGui::PopID();
+          ImGui::TableNextColumn();
+          ImGui::Text("%s (shared, read-only)", lc->image.c_str());
+          ImGui::TableNextColumn();
+          if (lc->c.exited) ImGui::Text("exited(%d)", lc->c.exit_code);
+          else ImGui::TextUnformatted("running");
+          ImGui::TableNextColumn();
+          ImGui::Text("%d", lc->c.init_host_pid);
+          ImGui::TableNextColumn();
+          ImGui::TextUnformatted(lc->c.hostname.c_str());
         }
         ImGui::EndTable();
       }

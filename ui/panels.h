@@ -8,8 +8,8 @@
 
 namespace isolab::ui {
 
-// Where a panel sits when it first appears, in a display of `w` x `h`
-// pixels laid out as three columns.
+// Where a panel sits when it first appears (and whenever the layout
+// changes: layout.h), in pixels.
 struct PanelPlace {
   float x, y, w, h;
 };
@@ -28,7 +28,8 @@ void draw_lesson(Session& s, PanelPlace p);        // "Lesson"
 void draw_containers(Session& s, PanelPlace p);    // "Containers"
 void draw_comparison(Session& s, PanelPlace p);    // "Comparison"
 
-// Begin a panel's window at its first-use place. Returns ImGui::Begin's
+// Begin a panel's window at its place (layout.cpp), with its tab group's
+// row of tabs on top when it shares its place. Returns ImGui::Begin's
 // result; the caller always calls ImGui::End.
 bool begin_panel(const char* title, PanelPlace p);
 
