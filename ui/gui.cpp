@@ -143,6 +143,8 @@ void draw_help(bool& open) {
         {"Ctrl + / Ctrl -", "larger / smaller text (also --scale)"},
         {"click a VM", "the per-VM panels show it"},
         {"click a disassembly line", "toggle a breakpoint at that address"},
+        {"click the VGA screen", "type on the VM's terminal (Escape lets go)"},
+        {"click a call in the Syscall log", "break on it in that container"},
         {"Escape", "close this help"},
     };
     if (ImGui::BeginTable("keys", 2, ImGuiTableFlags_SizingFixedFit)) {
@@ -156,7 +158,8 @@ void draw_help(bool& open) {
     }
     ImGui::Separator();
     ImGui::TextUnformatted("The console line takes the lab's commands: vm step NAME --to exit|syscall|insn|break,\n"
-                           "vm break NAME exit REASON|syscall NR|addr 0xADDR, ctr step NAME, ctr run, show EXPR ...");
+                           "vm break NAME exit REASON|syscall NR|addr 0xADDR, ctr step NAME [--to break],\n"
+                           "ctr break NAME syscall NR|NAME|clear, ctr run, show EXPR ...");
   }
   ImGui::End();
 }

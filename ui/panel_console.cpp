@@ -110,16 +110,23 @@ void draw_console(Session& s, PanelPlace p) {
       ImGui::GetIO().WantCaptureKeyboard = true;
       s.type_keys(keys_typed());
     }
-    ImGui::Text("%s: serial console (COM1), %zu bytes", vm.name.c_str(), vm.console.size());
     const float input_h = ImGui::GetFrameHeightWithSpacing();
-    ImGui::BeginChild("serial", ImVec2(0, -input_h), true);
-    // The tail only: a long session would otherwise cost a frame.
-    const size_t keep = 8192;
-    const char* text = vm.console.c_str();
-    if (vm.console.size() > keep) text += vm.console.size() - keep;
-    ImGui::TextUnformatted(text, vm.console.c_str() + vm.console.size());
-    if (ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 1) ImGui::SetScrollHereY(1.0f);
-    ImGui::EndChild();
+    // The serial log below the screen when there is room for a few lines of
+    // it (miniOS writes the same text to both); else its size only.
+    if (ImGui::GetContentRegionAvail().y - input_h < 6 * ImGui::GetTextLineHeightWithSpacing()) {
+      ImGui::TextDisabled("%s: serial console (COM1), %zu bytes: the same text as the screen", vm.name.c_str(),
+                          vm.console.size());
+    } else {
+      ImGui::Text("%s: serial console (COM1), %zu bytes", vm.name.c_str(), vm.console.size());
+      ImGui::BeginChild("serial", ImVec2(0, -input_h), true);
+      // The tail only: a long session would otherwise cost a frame.
+      const size_t keep = 8192;
+      const char* text = vm.console.c_str();
+      if (vm.console.size() > keep) text += vm.console.size() - keep;
+      ImGui::TextUnformatted(text, vm.console.c_str() + vm.console.size());
+      if (ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 1) ImGui::SetScrollHereY(1.0f);
+      ImGui::EndChild();
+    }
     static char line[256] = "";
     ImGui::SetNextItemWidth(-FLT_MIN);
     if (ImGui::InputTextWithHint("##type", "type a line for the serial console, Enter sends", line, sizeof line,
