@@ -335,7 +335,10 @@ int run_gui(const GuiOptions& o) {
     SDL_RenderPresent(fe.renderer.get());
     if (!headless) {  // about 60 frames a second
       const Uint64 spent = SDL_GetTicks64() - frame_start;
-      if (double(spent) < kFrameMs) SDL_Delay(Uint32(kFrameMs - double(spent)));
+      const double pause = double(spent) < kFrameMs ? kFrameMs - double(spent) : 0;
+      session->next_freeze_at(std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                                     std::chrono::duration<double, std::milli>(pause)));
+      if (pause > 0) SDL_Delay(Uint32(pause));
     }
   }
   session->stop_worker();
@@ -410,7 +413,9 @@ std::string bench_ui(double seconds, UiBenchFigures& out) {
     // Paced as the window is (about 60 frames a second), so the guests get
     // what is left, as they do when a student watches.
     const double spent = std::chrono::duration<double, std::milli>(Clock::now() - f0).count();
-    if (spent < kFrameMs) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(kFrameMs - spent));
+    const auto pause = std::chrono::duration<double, std::milli>(spent < kFrameMs ? kFrameMs - spent : 0);
+    session->next_freeze_at(Clock::now() + std::chrono::duration_cast<std::chrono::nanoseconds>(pause));
+    if (spent < kFrameMs) std::this_thread::sleep_for(pause);
   }
   const double wall = seconds_since(t0);
   out.mips_with_ui = double(insns() - i0) / wall / 1e6;
