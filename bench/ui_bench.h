@@ -16,6 +16,11 @@ namespace isolab::bench {
 //   ui.fps <n> fps                    frames drawn a second
 //   ui.guest_mips.without_ui <n> MIPS  both VMs' instructions per wall second
 //   ui.guest_mips.with_ui <n> MIPS     the same while the UI draws
+//   ui.freeze_wait_ms.mean <ms> ms    wall time a frame waited for the worker to let go of the lab
+//   ui.windows_redrawn <n> %          the share of the windows rasterized a frame (ui/redraw.h)
+//   ui.frame_cpu_ms.<part> <ms> ms    a frame's CPU time by part: each panel by title
+//                                     (vms, controls, ..., comparison), then freeze,
+//                                     input, imgui_render, rasterize, present
 // `seconds` for each half. Returns 0, or 1 (with a line on stderr) when the
 // scenario or the offscreen window cannot be set up.
 int run_ui_bench(std::ostream& out, double seconds = 3.0);

@@ -165,7 +165,7 @@ ParsedCommand parse_expression_command(Verb verb, const std::string& text, const
   return {c, ""};
 }
 
-// The debugger's verbs (debugger.h): vm step, vm break, ctr step.
+// The debugger's verbs (debugger.h): vm step, vm break, ctr step, ctr break.
 ParsedCommand parse_debug(const std::vector<std::string>& w) {
   Command c;
   const std::string verb = w[0] + " " + w[1];
@@ -191,11 +191,34 @@ ParsedCommand parse_debug(const std::vector<std::string>& w) {
     c.breakpoint = *b;
     return {c, ""};
   }
+  if (verb == "ctr break") {
+    c.verb = Verb::CtrBreakList;
+    if (w.size() == 3) return {c, ""};
+    if (w.size() == 4 && (w[3] == "clear" || w[3] == "--clear")) {
+      c.verb = Verb::CtrBreakClear;
+      return {c, ""};
+    }
+    std::string error;
+    std::optional<Breakpoint> b =
+        w.size() == 5 && w[3] == "syscall" ? parse_breakpoint({w[3], w[4]}, error) : std::nullopt;
+    if (!b) return fail("ctr break: " + (error.empty() ? "" : error + " ") + "(ctr break NAME [syscall NR|NAME|clear])");
+    c.verb = Verb::CtrBreak;
+    c.breakpoint = *b;
+    return {c, ""};
+  }
   c.verb = Verb::CtrStep;
+  c.step = StepKind::Syscall;
   if (w.size() == 3) return {c, ""};
+  const char* usage = "ctr step: expected `ctr step NAME [--syscall NR|NAME | --to syscall|break]`";
+  if (w.size() == 5 && w[3] == "--to") {
+    std::optional<StepKind> k = parse_step_kind(w[4]);
+    if (!k || (*k != StepKind::Syscall && *k != StepKind::Breakpoint)) return fail(usage);
+    c.step = *k;
+    return {c, ""};
+  }
   std::string error;
   std::optional<Breakpoint> b = w.size() == 5 && w[3] == "--syscall" ? parse_breakpoint({"syscall", w[4]}, error) : std::nullopt;
-  if (!b) return fail("ctr step: expected `ctr step NAME [--syscall NR]`" + (error.empty() ? "" : ": " + error));
+  if (!b) return fail(usage + (error.empty() ? "" : ": " + error));
   c.syscall_nr = b->value;
   return {c, ""};
 }
@@ -340,7 +363,7 @@ ParsedCommand parse_ctr_verb(const std::vector<std::string>& w) {
 }
 
 ParsedCommand parse_ctr(const std::vector<std::string>& w) {
-  if (w.size() < 2) return fail("ctr: missing the verb (run, exec, ps, stop, kill, rm, logs, stats, images, commit, step)");
+  if (w.size() < 2) return fail("ctr: missing the verb (run, exec, ps, stop, kill, rm, logs, stats, images, commit, step, break)");
   for (const char* v : {"exec", "stop", "kill", "rm", "stats", "images", "commit"})
     if (w[1] == v) return parse_ctr_verb(w);
   Command c;
@@ -351,8 +374,8 @@ ParsedCommand parse_ctr(const std::vector<std::string>& w) {
     if (c.verb == Verb::CtrLogs) c.name = w[2];
     return {c, ""};
   }
-  if (w[1] == "step") return parse_debug(w);
-  if (w[1] != "run") return fail("ctr: unknown verb '" + w[1] + "' (ctr run, exec, ps, stop, kill, rm, logs, stats, images, commit, step)");
+  if (w[1] == "step" || w[1] == "break") return parse_debug(w);
+  if (w[1] != "run") return fail("ctr: unknown verb '" + w[1] + "' (ctr run, exec, ps, stop, kill, rm, logs, stats, images, commit, step, break)");
   c.verb = Verb::CtrRun;
   size_t i = 2;
   for (; i < w.size() && w[i].rfind("--", 0) == 0 && w[i] != "--"; i += 2) {
@@ -613,7 +636,7 @@ Outcome run_ctr_verb(Lab& lab, const Command& c, std::ostream& out) {
   return {};
 }
 
-// vm step, vm break, ctr step: the debugger (debugger.h) prints where it
+// vm step, vm break, ctr step, ctr break: the debugger (debugger.h) prints where it
 // stopped. A step that did not get there is a failed check (1); one that
 // cannot start (no such VM, not running) a bad command (2).
 Outcome run_debug(Lab& lab, const Command& c, std::ostream& out) {
@@ -627,7 +650,26 @@ Outcome run_debug(Lab& lab, const Command& c, std::ostream& out) {
     out << c.name << ": " << clear_breakpoints(lab, c.name) << " breakpoints cleared\n";
     return {};
   }
-  StepResult r = c.verb == Verb::VmStep ? step_vm(lab, c.name, c.step) : step_container(lab, c.name, c.syscall_nr);
+  if (c.verb == Verb::CtrBreak) {
+    if (auto problem = add_container_breakpoint(lab, c.name, c.breakpoint)) return bad("ctr break: " + *problem);
+    out << c.name << ": breakpoint " << describe(c.breakpoint) << "\n";
+    return {};
+  }
+  if (c.verb == Verb::CtrBreakClear || c.verb == Verb::CtrBreakList) {
+    if (!lab.find_container(c.name)) return bad("ctr break: no container named '" + c.name + "'");
+    if (c.verb == Verb::CtrBreakClear) {
+      out << c.name << ": " << clear_container_breakpoints(lab, c.name) << " breakpoints cleared\n";
+      return {};
+    }
+    const std::vector<Breakpoint>& bps = container_breakpoints_of(lab, c.name);
+    out << c.name << ": " << bps.size() << " breakpoints" << (bps.empty() ? "" : ":");
+    for (const Breakpoint& b : bps) out << " " << describe(b) << (&b == &bps.back() ? "" : ",");
+    out << "\n";
+    return {};
+  }
+  StepResult r = c.verb == Verb::VmStep              ? step_vm(lab, c.name, c.step)
+                 : c.step == StepKind::Breakpoint    ? continue_container(lab, c.name)
+                                                     : step_container(lab, c.name, c.syscall_nr);
   if (r.status == StepStatus::Refused) return bad(std::string(c.verb == Verb::VmStep ? "vm" : "ctr") + " step: " + r.message);
   out << r.message << "\n";
   if (r.status == StepStatus::Budget) return {Status::CheckFailed, r.message, {}};
@@ -704,7 +746,8 @@ Outcome run_command(Lab& lab, const Command& c, std::ostream& out) {
     case Verb::VmType: case Verb::VmSnapshot: case Verb::VmRestore: case Verb::VmClone:
       return run_vm(lab, c);
     case Verb::CtrRun: case Verb::CtrPs: case Verb::CtrLogs: return run_ctr(lab, c, out);
-    case Verb::VmStep: case Verb::VmBreak: case Verb::VmBreakClear: case Verb::CtrStep: return run_debug(lab, c, out);
+    case Verb::VmStep: case Verb::VmBreak: case Verb::VmBreakClear: case Verb::CtrStep:
+    case Verb::CtrBreak: case Verb::CtrBreakClear: case Verb::CtrBreakList: return run_debug(lab, c, out);
     case Verb::HostPs: return run_host_ps(lab, out);
     case Verb::HostCgroups: return run_host_cgroups(lab, out);
     case Verb::CtrExec: case Verb::CtrStop: case Verb::CtrKill: case Verb::CtrRm: case Verb::CtrStats:

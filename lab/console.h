@@ -11,8 +11,13 @@
 //   vm type NAME TEXT                  TEXT (the rest of the line, "quoted" or not) with \n \t \\ \xHH escapes
 //   vm snapshot NAME DIR   vm restore NAME DIR   vm clone NAME NEW
 //   vm step NAME [--to insn|exit|syscall|break]   the debugger (debugger.h): pause NAME, run it to the stop
-//   vm break NAME exit REASON|syscall NR|addr 0xADDR   a breakpoint for `--to break`; `vm break NAME clear`
-//   ctr step NAME [--syscall NR]       run the containers until NAME completes a system call
+//   vm break NAME exit REASON|syscall NR|NAME|addr 0xADDR   a breakpoint for `--to break`; `vm break NAME clear`
+//   ctr step NAME [--syscall NR|NAME | --to syscall|break]
+//                                      run the containers until NAME completes a system call (that
+//                                      one; `--to break`: one it has a breakpoint on)
+//   ctr break NAME syscall NR|NAME     a breakpoint for `ctr step NAME --to break` (a system call by
+//                                      Linux i386 number or name); `ctr break NAME clear` removes
+//                                      them, `ctr break NAME` lists them
 //   ctr run [--name N] [--hostname H] [--memory SIZE] [--pids-limit N] [--cpu-weight N] [--cpus X]
 //           [--input TEXT] IMAGE [CMD...]
 //                                      started in the background, as `docker run -d`; --memory,
@@ -63,7 +68,7 @@ enum class Verb {
   Nothing,  // a blank or comment line
   VmCreate, VmStart, VmPause, VmStop, VmKill, VmType, VmSnapshot, VmRestore, VmClone,
   VmStep, VmBreak, VmBreakClear,
-  CtrRun, CtrPs, CtrLogs, CtrStep,
+  CtrRun, CtrPs, CtrLogs, CtrStep, CtrBreak, CtrBreakClear, CtrBreakList,
   CtrExec, CtrStop, CtrKill, CtrRm, CtrStats, CtrImages, CtrCommit,
   HostPs, HostCgroups, HostBug,
   Wait, WaitUntil, Expect, Show,
@@ -85,8 +90,8 @@ struct Command {
   std::string expr_text;               // wait until, expect, show
   std::shared_ptr<const Expr> expr;
   uint64_t duration_ns = 10'000'000'000ull;  // wait DUR, wait until's timeout, ctr stop -t
-  StepKind step = StepKind::Instruction;     // vm step --to
-  Breakpoint breakpoint;                     // vm break
+  StepKind step = StepKind::Instruction;     // vm step --to, ctr step --to
+  Breakpoint breakpoint;                     // vm break, ctr break
   std::optional<uint32_t> syscall_nr;        // ctr step --syscall
   int signal = 9;                            // ctr kill -s
   bool force = false;                        // ctr rm -f

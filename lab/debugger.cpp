@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
+#include <functional>
 
 #include "containers/container.h"
 #include "containers/syscalls/syscalls.h"
@@ -134,12 +136,21 @@ std::optional<Breakpoint> parse_breakpoint(const std::vector<std::string>& w, st
   if (w[0] == "syscall" || w[0] == "addr") {
     const bool addr = w[0] == "addr";
     const std::string& t = w[1];
+    if (!addr && !t.empty() && std::isalpha(uint8_t(t[0]))) {
+      // By name, as strace prints it: the number from the syscall table.
+      for (uint32_t nr = 0; nr < 1024; nr++) {
+        const containers::syscalls::Syscall* sc = containers::syscalls::lookup(nr);
+        if (sc && t == sc->name) return Breakpoint{BreakKind::Syscall, nr};
+      }
+      error = "syscall '" + t + "': not a system call this kernel knows by name (a number from 0 to 1023 also works)";
+      return std::nullopt;
+    }
     char* end = nullptr;
     unsigned long long v = std::strtoull(t.c_str(), &end, addr ? 16 : 10);
     const bool hex_prefix_ok = !addr || (t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X'));
     if (t.empty() || *end || !hex_prefix_ok || v > (addr ? 0xFFFFFFFFull : 1023ull) || t[0] == '-' || t[0] == '+') {
       error = addr ? "addr '" + t + "': expected a guest address such as 0xc0100000"
-                   : "syscall '" + t + "': expected a system call number from 0 to 1023";
+                   : "syscall '" + t + "': expected a system call number from 0 to 1023 or a name such as write";
       return std::nullopt;
     }
     b.kind = addr ? BreakKind::Address : BreakKind::Syscall;
@@ -254,7 +265,13 @@ StepResult step_vm(Lab& lab, const std::string& name, StepKind kind, uint64_t ma
   return res;
 }
 
-StepResult step_container(Lab& lab, const std::string& name, std::optional<uint32_t> nr, uint64_t max_insns) {
+namespace {
+
+// Run the container kernel until a process of container `name` completes a
+// system call that `wanted` accepts. `what` names the stop for the message
+// ("system call", "breakpoint").
+StepResult run_container_to(Lab& lab, const std::string& name, const std::function<bool(uint32_t)>& wanted,
+                            const std::string& what, uint64_t max_insns) {
   StepResult res;
   LabContainer* lc = lab.find_container(name);
   if (!lc) {
@@ -275,7 +292,7 @@ StepResult step_container(Lab& lab, const std::string& name, std::optional<uint3
   };
   std::optional<Seen> seen;
   k.stop_after_syscall = [&](const containers::Process& p, uint32_t call, int32_t result) {
-    if (p.container != name || (nr && call != *nr)) return false;
+    if (p.container != name || !wanted(call)) return false;
     seen = Seen{p.pid(), p.host_pid(), p.comm, call, result, k.cpu.s.eip};
     return true;
   };
@@ -286,17 +303,46 @@ StepResult step_container(Lab& lab, const std::string& name, std::optional<uint3
   res.insns = k.cpu.s.insns - insns_before;
   if (!seen) {
     res.status = StepStatus::Budget;
-    res.message = fmt::format("{}: no system call{}{} after {} instructions", name, nr ? " " : "",
-                              nr ? syscall_label(*nr) : std::string(), res.insns);
+    res.message = fmt::format("{}: no {} after {} instructions", name, what, res.insns);
     return res;
   }
   res.status = StepStatus::Stopped;
   res.syscall_nr = seen->nr;
   res.eip = seen->eip;
-  if (nr) res.hit = Breakpoint{BreakKind::Syscall, *nr};
   res.message = fmt::format("{}: pid {} (host pid {}) {}: system call {} = {} after {} instructions, EIP {:08x}", name,
                             seen->pid, seen->host_pid, seen->comm, syscall_label(seen->nr), seen->result, res.insns,
                             seen->eip);
+  return res;
+}
+
+}  // namespace
+
+StepResult step_container(Lab& lab, const std::string& name, std::optional<uint32_t> nr, uint64_t max_insns) {
+  StepResult res = run_container_to(
+      lab, name, [&](uint32_t call) { return !nr || call == *nr; },
+      nr ? "system call " + syscall_label(*nr) : std::string("system call"), max_insns);
+  if (res.status == StepStatus::Stopped && nr) res.hit = Breakpoint{BreakKind::Syscall, *nr};
+  return res;
+}
+
+StepResult continue_container(Lab& lab, const std::string& name, uint64_t max_insns) {
+  if (!lab.find_container(name)) return run_container_to(lab, name, nullptr, "", max_insns);  // refused: says why
+  const std::vector<Breakpoint> bps = container_breakpoints_of(lab, name);
+  if (bps.empty()) {
+    StepResult res;
+    res.message = name + " has no breakpoints (ctr break " + name + " syscall NR|NAME)";
+    return res;
+  }
+  auto hit = [&](uint32_t call) {
+    return std::find(bps.begin(), bps.end(), Breakpoint{BreakKind::Syscall, call}) != bps.end();
+  };
+  std::string list;
+  for (const Breakpoint& b : bps) list += (list.empty() ? "" : ", ") + describe(b);
+  StepResult res = run_container_to(lab, name, hit, "breakpoint (" + list + ")", max_insns);
+  if (res.status == StepStatus::Stopped) {
+    res.hit = Breakpoint{BreakKind::Syscall, *res.syscall_nr};
+    res.message = name + ": breakpoint " + describe(*res.hit) + ": " + res.message.substr(name.size() + 2);
+  }
   return res;
 }
 
@@ -319,6 +365,40 @@ const std::vector<Breakpoint>& breakpoints_of(const Lab& lab, const std::string&
   static const std::vector<Breakpoint> none;
   auto it = lab.breakpoints.by_vm.find(name);
   return it == lab.breakpoints.by_vm.end() ? none : it->second;
+}
+
+std::optional<std::string> add_container_breakpoint(Lab& lab, const std::string& name, const Breakpoint& b) {
+  if (!lab.find_container(name)) return "no container named '" + name + "'";
+  if (b.kind != BreakKind::Syscall)
+    return name + " is a container: its breakpoints are system calls (its processes have no VM exits, and "
+                  "their addresses are per process)";
+  std::vector<Breakpoint>& list = lab.breakpoints.by_container[name];
+  if (std::find(list.begin(), list.end(), b) == list.end()) list.push_back(b);
+  return std::nullopt;
+}
+
+bool remove_container_breakpoint(Lab& lab, const std::string& name, const Breakpoint& b) {
+  auto it = lab.breakpoints.by_container.find(name);
+  if (it == lab.breakpoints.by_container.end()) return false;
+  auto at = std::find(it->second.begin(), it->second.end(), b);
+  if (at == it->second.end()) return false;
+  it->second.erase(at);
+  if (it->second.empty()) lab.breakpoints.by_container.erase(it);
+  return true;
+}
+
+size_t clear_container_breakpoints(Lab& lab, const std::string& name) {
+  auto it = lab.breakpoints.by_container.find(name);
+  if (it == lab.breakpoints.by_container.end()) return 0;
+  size_t n = it->second.size();
+  lab.breakpoints.by_container.erase(it);
+  return n;
+}
+
+const std::vector<Breakpoint>& container_breakpoints_of(const Lab& lab, const std::string& name) {
+  static const std::vector<Breakpoint> none;
+  auto it = lab.breakpoints.by_container.find(name);
+  return it == lab.breakpoints.by_container.end() ? none : it->second;
 }
 
 }  // namespace isolab::lab

@@ -31,7 +31,9 @@
 #include <string>
 #include <vector>
 
+#include "ui/layout.h"
 #include "ui/panels.h"
+#include "ui/redraw.h"
 #include "ui/session.h"
 
 namespace isolab::ui {
@@ -68,6 +70,12 @@ class Frontend {
   std::string open(const GuiOptions& o, bool headless) {
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_TIMER) != 0) return std::string("SDL_Init: ") + SDL_GetError();
     sdl_ = true;
+    // The software renderer draws into the window's surface; show that
+    // surface as it is (X11: a shared-memory image), rather than through a
+    // second, OpenGL renderer that SDL would otherwise put behind it: on a
+    // machine without a GPU that renderer is Mesa's llvmpipe, which
+    // costs more CPU per frame than drawing the panels did.
+    SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
     const Uint32 flags = headless ? SDL_WINDOW_HIDDEN : SDL_WINDOW_SHOWN;
     window.reset(SDL_CreateWindow("isolab", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, o.width, o.height, flags));
     if (!window) return std::string("SDL_CreateWindow: ") + SDL_GetError();
@@ -94,25 +102,30 @@ class Frontend {
   bool sdl_ = false, imgui_ = false, platform_backend_ = false, renderer_backend_ = false;
 };
 
-// Four columns: the host (VMs, Controls, VM exits, Host overview), the CPU
-// (Registers, Disassembly, Memory), the guest's view (Console, Page
-// tables, Syscall log) and the lesson with the containers (Lesson,
-// Containers, Comparison).
-void draw_panels(Session& s, float w, float h) {
-  const float a = w * 0.22f, b = w * 0.26f, c = w * 0.26f, d = w - a - b - c;
-  draw_vm_list(s, {0, 0, a, h * 0.17f});
-  draw_controls(s, {0, h * 0.17f, a, h * 0.23f});
-  draw_exits(s, {0, h * 0.40f, a, h * 0.32f});
-  draw_host_overview(s, {0, h * 0.72f, a, h * 0.28f});
-  draw_registers(s, {a, 0, b, h * 0.36f});
-  draw_disassembly(s, {a, h * 0.36f, b, h * 0.34f});
-  draw_memory(s, {a, h * 0.70f, b, h * 0.30f});
-  draw_console(s, {a + b, 0, c, h * 0.42f});
-  draw_page_tables(s, {a + b, h * 0.42f, c, h * 0.30f});
-  draw_syscall_log(s, {a + b, h * 0.72f, c, h * 0.28f});
-  draw_lesson(s, {a + b + c, 0, d, h * 0.42f});
-  draw_containers(s, {a + b + c, h * 0.42f, d, h * 0.33f});
-  draw_comparison(s, {a + b + c, h * 0.75f, d, h * 0.25f});
+// The UI thread's CPU time so far, in milliseconds (what a frame costs
+// this thread, whatever else the host runs).
+double thread_cpu_ms() {
+  timespec t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return double(t.tv_sec) * 1e3 + double(t.tv_nsec) / 1e6;
+}
+
+// Where a frame's CPU time goes, summed over the frames of `isolab bench ui`.
+struct FrameCosts {
+  double panel_ms[kPanelCount] = {};
+  double wait_ms = 0, input_ms = 0, imgui_ms = 0, raster_ms = 0, present_ms = 0;
+};
+
+// The panels, where the layout for this display and font scale puts them
+// (layout.h); a tabbed panel only when its tab is the one shown.
+void draw_panels(Session& s, float w, float h, FrameCosts* costs) {
+  use_layout(layout_for(w, h, ImGui::GetIO().FontGlobalScale));
+  for (size_t k = 0; k < kPanelCount; k++) {
+    if (!panel_shown(k)) continue;
+    const double t0 = costs ? thread_cpu_ms() : 0;
+    kPanels[k].draw(s, layout_state().layout.place[k]);
+    if (costs) costs->panel_ms[k] += thread_cpu_ms() - t0;
+  }
 }
 
 // The help overlay (F1): the keys and what the panels show.
@@ -130,6 +143,8 @@ void draw_help(bool& open) {
         {"Ctrl + / Ctrl -", "larger / smaller text (also --scale)"},
         {"click a VM", "the per-VM panels show it"},
         {"click a disassembly line", "toggle a breakpoint at that address"},
+        {"click the VGA screen", "type on the VM's terminal (Escape lets go)"},
+        {"click a call in the Syscall log", "break on it in that container"},
         {"Escape", "close this help"},
     };
     if (ImGui::BeginTable("keys", 2, ImGuiTableFlags_SizingFixedFit)) {
@@ -143,7 +158,8 @@ void draw_help(bool& open) {
     }
     ImGui::Separator();
     ImGui::TextUnformatted("The console line takes the lab's commands: vm step NAME --to exit|syscall|insn|break,\n"
-                           "vm break NAME exit REASON|syscall NR|addr 0xADDR, ctr step NAME, ctr run, show EXPR ...");
+                           "vm break NAME exit REASON|syscall NR|addr 0xADDR, ctr step NAME [--to break],\n"
+                           "ctr break NAME syscall NR|NAME|clear, ctr run, show EXPR ...");
   }
   ImGui::End();
 }
@@ -210,7 +226,7 @@ bool handle_events(Session& s, bool& help) {
 }
 
 // Build one frame's draw lists from the session (frozen by the caller).
-void draw_frame(Session& s, const GuiOptions& o, bool headless, bool& help) {
+void draw_frame(Session& s, const GuiOptions& o, bool headless, bool& help, FrameCosts* costs = nullptr) {
   ImGuiIO& io = ImGui::GetIO();
   s.sync_slots();
   s.frames++;
@@ -224,16 +240,17 @@ void draw_frame(Session& s, const GuiOptions& o, bool headless, bool& help) {
     for (bool& down : io.MouseDown) down = false;
   }
   ImGui::NewFrame();
-  draw_panels(s, io.DisplaySize.x, io.DisplaySize.y);
+  draw_panels(s, io.DisplaySize.x, io.DisplaySize.y, costs);
   draw_help(help);
+  const double t0 = costs ? thread_cpu_ms() : 0;
   ImGui::Render();
+  if (costs) costs->imgui_ms += thread_cpu_ms() - t0;
 }
 
-// Rasterize the frame's draw lists (the lab is no longer needed).
-void render(SDL_Renderer* r) {
-  SDL_SetRenderDrawColor(r, 24, 24, 28, 255);
-  SDL_RenderClear(r);
-  ImGui_ImplSDLRenderer_RenderDrawData(ImGui::GetDrawData());
+// Rasterize the frame's draw lists (the lab is no longer needed): only the
+// windows that changed, unless `full` (redraw.h).
+Redraw::Stats render(SDL_Renderer* r, Redraw& redraw, bool full) {
+  return redraw.draw(r, ImGui::GetDrawData(), SDL_Color{24, 24, 28, 255}, full);
 }
 
 bool has_display() {
@@ -289,6 +306,8 @@ int run_gui(const GuiOptions& o) {
   // same command draws the same picture.
   if (!headless) session->start_worker();
   bool quit = false, help = false;
+  Redraw redraw;
+  uint64_t windows_redrawn = 0, windows_on_screen = 0;
   for (int frame = 0; !quit && (!headless || frame < o.frames); frame++) {
     const Uint64 frame_start = SDL_GetTicks64();
     if (headless) session->advance_frame(kFixedRoundsPerFrame);
@@ -304,7 +323,9 @@ int run_gui(const GuiOptions& o) {
         return 1;
       }
     }
-    render(fe.renderer.get());
+    const Redraw::Stats drawn = render(fe.renderer.get(), redraw, headless && !o.redraw_changed_only);
+    windows_redrawn += uint64_t(drawn.redrawn);
+    windows_on_screen += uint64_t(drawn.windows);
     if (last) {
       if (std::string e = write_png(fe.renderer.get(), o.screenshot); !e.empty()) {
         std::fprintf(stderr, "isolab gui: %s\n", e.c_str());
@@ -314,10 +335,16 @@ int run_gui(const GuiOptions& o) {
     SDL_RenderPresent(fe.renderer.get());
     if (!headless) {  // about 60 frames a second
       const Uint64 spent = SDL_GetTicks64() - frame_start;
-      if (double(spent) < kFrameMs) SDL_Delay(Uint32(kFrameMs - double(spent)));
+      const double pause = double(spent) < kFrameMs ? kFrameMs - double(spent) : 0;
+      session->next_freeze_at(std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                                     std::chrono::duration<double, std::milli>(pause)));
+      if (pause > 0) SDL_Delay(Uint32(pause));
     }
   }
   session->stop_worker();
+  if (headless && o.redraw_changed_only)
+    std::printf("isolab gui: rasterized %llu of %llu windows in %d frames (only the changed ones)\n",
+                (unsigned long long)windows_redrawn, (unsigned long long)windows_on_screen, o.frames);
   return 0;
 }
 
@@ -357,27 +384,38 @@ std::string bench_ui(double seconds, UiBenchFigures& out) {
   i0 = insns();
   t0 = Clock::now();
   std::vector<double> frame_cpu_ms;
-  auto thread_cpu_ms = [] {
-    timespec t;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-    return double(t.tv_sec) * 1e3 + double(t.tv_nsec) / 1e6;
-  };
+  FrameCosts costs;
+  double wait_wall_ms = 0;
+  Redraw redraw;
+  uint64_t windows_redrawn = 0, windows_on_screen = 0;
   while (seconds_since(t0) < seconds) {
     const Clock::time_point f0 = Clock::now();
     const double c0 = thread_cpu_ms();
     {
       std::unique_lock<std::mutex> frozen = session->freeze();
+      const double c1 = thread_cpu_ms();
+      costs.wait_ms += c1 - c0;
+      wait_wall_ms += std::chrono::duration<double, std::milli>(Clock::now() - f0).count();
       handle_events(*session, help);
-      draw_frame(*session, o, /*headless=*/false, help);
+      costs.input_ms += thread_cpu_ms() - c1;
+      draw_frame(*session, o, /*headless=*/false, help, &costs);
     }
-    render(fe.renderer.get());
+    const double c2 = thread_cpu_ms();
+    const Redraw::Stats drawn = render(fe.renderer.get(), redraw, /*full=*/false);
+    windows_redrawn += drawn.redrawn;
+    windows_on_screen += drawn.windows;
+    const double c3 = thread_cpu_ms();
     SDL_RenderPresent(fe.renderer.get());
+    costs.raster_ms += c3 - c2;
+    costs.present_ms += thread_cpu_ms() - c3;
     frame_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - f0).count());
     frame_cpu_ms.push_back(thread_cpu_ms() - c0);
     // Paced as the window is (about 60 frames a second), so the guests get
     // what is left, as they do when a student watches.
     const double spent = std::chrono::duration<double, std::milli>(Clock::now() - f0).count();
-    if (spent < kFrameMs) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(kFrameMs - spent));
+    const auto pause = std::chrono::duration<double, std::milli>(spent < kFrameMs ? kFrameMs - spent : 0);
+    session->next_freeze_at(Clock::now() + std::chrono::duration_cast<std::chrono::nanoseconds>(pause));
+    if (spent < kFrameMs) std::this_thread::sleep_for(pause);
   }
   const double wall = seconds_since(t0);
   out.mips_with_ui = double(insns() - i0) / wall / 1e6;
@@ -390,6 +428,16 @@ std::string bench_ui(double seconds, UiBenchFigures& out) {
   double cpu = 0;
   for (double f : frame_cpu_ms) cpu += f;
   out.frame_cpu_ms_mean = frame_cpu_ms.empty() ? 0 : cpu / double(frame_cpu_ms.size());
+  const double n = double(std::max<size_t>(1, frame_ms.size()));
+  out.freeze_wait_ms_mean = wait_wall_ms / n;
+  out.windows_redrawn = windows_on_screen ? double(windows_redrawn) / double(windows_on_screen) : 0;
+  out.breakdown.clear();
+  for (size_t k = 0; k < kPanelCount; k++) out.breakdown.push_back({kPanels[k].title, costs.panel_ms[k] / n});
+  out.breakdown.push_back({"(freeze)", costs.wait_ms / n});
+  out.breakdown.push_back({"(input)", costs.input_ms / n});
+  out.breakdown.push_back({"(imgui render)", costs.imgui_ms / n});
+  out.breakdown.push_back({"(rasterize)", costs.raster_ms / n});
+  out.breakdown.push_back({"(present)", costs.present_ms / n});
   std::sort(frame_ms.begin(), frame_ms.end());
   out.frame_ms_p99 = frame_ms.empty() ? 0 : frame_ms[std::min(frame_ms.size() - 1, frame_ms.size() * 99 / 100)];
   return "";

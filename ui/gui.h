@@ -7,6 +7,8 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace isolab::ui {
 
@@ -23,6 +25,10 @@ struct GuiOptions {
   int height = 900;
   // Font scale, for a projector (Ctrl + and Ctrl - change it while open).
   float scale = 1.0f;
+  // Rasterize only the windows that changed since the last frame
+  // (redraw.h): always in the window; in a screenshot only when asked, to
+  // show that it draws the same picture as redrawing everything.
+  bool redraw_changed_only = false;
 };
 
 // Open the visualizer. Returns the process exit status: 0, 1 when drawing
@@ -44,6 +50,13 @@ struct UiBenchFigures {
   double frame_cpu_ms_mean = 0;
   double fps = 0;  // frames drawn per wall second
   uint64_t frames = 0;
+  // Wall time a frame waited for the worker to let go of the lab.
+  double freeze_wait_ms_mean = 0;
+  // The share of the windows on screen rasterized in a frame (redraw.h).
+  double windows_redrawn = 0;
+  // The UI thread's CPU time per frame by part: each panel (by title), then
+  // "(freeze)", "(input)", "(imgui render)", "(rasterize)", "(present)".
+  std::vector<std::pair<std::string, double>> breakdown;
 };
 // Returns an error message, empty on success.
 std::string bench_ui(double seconds, UiBenchFigures& out);

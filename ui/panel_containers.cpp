@@ -1,6 +1,9 @@
 // The Containers panel: the containers as the one shared kernel sees them
 // (DESIGN.md section 6). Four sections:
-// - containers: image, state, init's host PID, host name, cgroup;
+// - containers: image, state, init's host PID, host name, and the
+//   debugger's stops: to its next system call, or "continue" to a system
+//   call it has a breakpoint on (set in the Syscall log), with its
+//   breakpoints;
 // - the process tree of the whole kernel, each process with its PID at
 //   every PID-namespace level (host first, as /proc/<pid>/status NSpid
 //   lists them), so a container's init is PID 1 inside and something else
@@ -23,6 +26,7 @@
 #include <string>
 
 #include "containers/vfs/overlay.h"
+#include "lab/debugger.h"
 
 #include "ui/panels.h"
 
@@ -193,12 +197,32 @@ void draw_containers(Session& s, PanelPlace p) {
     if (ImGui::CollapsingHeader("containers", ImGuiTreeNodeFlags_DefaultOpen)) {
       const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit;
       if (ImGui::BeginTable("ctrs", 6, flags)) {
-        for (const char* h : {"name", "image (layer)", "state", "init host PID", "hostname", ""}) ImGui::TableSetupColumn(h);
+        for (const char* h : {"name", "debugger", "image (layer)", "state", "init host PID", "hostname"}) ImGui::TableSetupColumn(h);
         ImGui::TableHeadersRow();
         for (const auto& lc : s.lab.containers()) {
           ImGui::TableNextRow();
           ImGui::TableNextColumn();
           ImGui::TextUnformatted(lc->c.name.c_str());
+          ImGui::TableNextColumn();
+          // The debugger's two container stops (lab/debugger.h), as
+          // `ctr step NAME` and `ctr step NAME --to break` run them.
+          ImGui::PushID(lc->c.name.c_str());
+          if (!lc->c.exited) {
+            if (ImGui::SmallButton("to syscall")) s.step_container(lc->c.name);
+            const std::vector<lab::Breakpoint>& bps = lab::container_breakpoints_of(s.lab, lc->c.name);
+            ImGui::SameLine();
+            if (bps.empty()) {
+              ImGui::TextDisabled("continue");
+              if (ImGui::IsItemHovered()) ImGui::SetTooltip("no breakpoints: click a call in the Syscall log");
+            } else if (ImGui::SmallButton("continue")) {
+              s.continue_container(lc->c.name);
+            }
+            for (const lab::Breakpoint& b : bps) {
+              ImGui::SameLine();
+              ImGui::TextColored(ImVec4(1.0f, 0.5f, 0.5f, 1.0f), "[%s]", lab::describe(b).c_str());
+            }
+          }
+          ImGui::PopID();
           ImGui::TableNextColumn();
           ImGui::Text("%s (shared, read-only)", lc->c.image.c_str());
           ImGui::TableNextColumn();
@@ -208,10 +232,6 @@ void draw_containers(Session& s, PanelPlace p) {
           ImGui::Text("%d", lc->c.init_host_pid);
           ImGui::TableNextColumn();
           ImGui::TextUnformatted(lc->c.hostname.c_str());
-          ImGui::TableNextColumn();
-          ImGui::PushID(lc->c.name.c_str());
-          if (!lc->c.exited && ImGui::SmallButton("step to syscall")) s.step_container(lc->c.name);
-          ImGui::PopID();
         }
         ImGui::EndTable();
       }

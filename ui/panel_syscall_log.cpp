@@ -4,13 +4,17 @@
 // number, its first arguments and its result (a negative result is
 // -errno). Filter by container and by number. Unknown calls show as ENOSYS;
 // namespace, cgroup and OOM events are in the same trace. Lesson 5: every
-// container's calls go to the one kernel.
+// container's calls go to the one kernel. Click a call to break on it in
+// its container (lab/debugger.h; the Containers panel's "continue" runs
+// to it), as `ctr break NAME syscall NR` does.
 #include <imgui.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
+#include "lab/debugger.h"
 #include "ui/panels.h"
 
 namespace isolab::ui {
@@ -56,7 +60,21 @@ void draw_syscall_log(Session& s, PanelPlace p) {
         ImGui::TableNextColumn();
         ImGui::Text("%u", e.detail[0]);
         ImGui::TableNextColumn();
-        ImGui::Text("%s (%u)", e.what, e.code);
+        if (e.kind == trace::Kind::Syscall && s.lab.find_container(e.source)) {
+          // Click: break on this system call in this container (again: no more).
+          const std::vector<lab::Breakpoint>& bps = lab::container_breakpoints_of(s.lab, e.source);
+          const bool has_bp = std::find(bps.begin(), bps.end(), lab::Breakpoint{lab::BreakKind::Syscall, e.code}) != bps.end();
+          char label[96];
+          std::snprintf(label, sizeof label, "%s%s (%u)##%llu", has_bp ? "* " : "", e.what, e.code, (unsigned long long)e.seq);
+          if (has_bp) ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.4f, 0.4f, 1.0f));
+          if (ImGui::Selectable(label, false)) s.toggle_container_breakpoint(e.source, e.code);
+          if (has_bp) ImGui::PopStyleColor();
+          if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("%s in %s: click to %s", has_bp ? "breakpoint" : "break on", e.source,
+                              has_bp ? "remove it" : "stop the container after this call (its continue button)");
+        } else {
+          ImGui::Text("%s (%u)", e.what, e.code);
+        }
         ImGui::TableNextColumn();
         if (e.kind == trace::Kind::Syscall)
           ImGui::Text("%#x, %#x -> %d", e.detail[2], e.detail[3], int32_t(e.detail[1]));

@@ -8,12 +8,6 @@
 
 namespace isolab::ui {
 
-bool begin_panel(const char* title, PanelPlace p) {
-  ImGui::SetNextWindowPos(ImVec2(p.x, p.y), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowSize(ImVec2(p.w, p.h), ImGuiCond_FirstUseEver);
-  return ImGui::Begin(title);
-}
-
 void draw_vm_list(Session& s, PanelPlace p) {
   if (begin_panel("VMs", p)) {
     uint64_t all_insns = 0;

@@ -8,8 +8,8 @@
 
 namespace isolab::ui {
 
-// Where a panel sits when it first appears, in a display of `w` x `h`
-// pixels laid out as three columns.
+// Where a panel sits when it first appears (and whenever the layout
+// changes: layout.h), in pixels.
 struct PanelPlace {
   float x, y, w, h;
 };
@@ -28,8 +28,24 @@ void draw_lesson(Session& s, PanelPlace p);        // "Lesson"
 void draw_containers(Session& s, PanelPlace p);    // "Containers"
 void draw_comparison(Session& s, PanelPlace p);    // "Comparison"
 
-// Begin a panel's window at its first-use place. Returns ImGui::Begin's
+// Begin a panel's window at its place (layout.cpp), with its tab group's
+// row of tabs on top when it shares its place. Returns ImGui::Begin's
 // result; the caller always calls ImGui::End.
 bool begin_panel(const char* title, PanelPlace p);
+
+// Every panel, in drawing order: its window title (a contract with
+// tests/ui, which look for these titles) and the function that draws it.
+struct PanelEntry {
+  const char* title;
+  void (*draw)(Session& s, PanelPlace p);
+};
+inline constexpr PanelEntry kPanels[] = {
+    {"VMs", draw_vm_list},          {"Controls", draw_controls},       {"VM exits", draw_exits},
+    {"Host overview", draw_host_overview}, {"Registers", draw_registers}, {"Disassembly", draw_disassembly},
+    {"Memory", draw_memory},        {"Console", draw_console},         {"Page tables", draw_page_tables},
+    {"Syscall log", draw_syscall_log}, {"Lesson", draw_lesson},        {"Containers", draw_containers},
+    {"Comparison", draw_comparison},
+};
+inline constexpr size_t kPanelCount = sizeof kPanels / sizeof kPanels[0];
 
 }  // namespace isolab::ui

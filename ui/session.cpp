@@ -6,12 +6,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <climits>
 #include <chrono>
 #include <sstream>
-
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
+#include <thread>
 
 #include "lab/console.h"
 #include "lab/debugger.h"
@@ -24,8 +22,14 @@ namespace {
 // that the UI never waits long for it, long enough that taking and
 // releasing the lock costs nothing.
 constexpr auto kSliceWall = std::chrono::milliseconds(4);
-// The worker's nice value, relative to the UI thread's 0.
-constexpr int kWorkerNice = 10;
+// How long before the UI's next frame the worker lets go of the lab, and
+// how late a frame may be before the worker stops waiting for it.
+constexpr auto kFreezeMargin = std::chrono::microseconds(2500);
+constexpr auto kFrameLate = std::chrono::milliseconds(40);
+
+int64_t steady_ns(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
 // Instructions a step started from the GUI may take before it gives up
 // (a few tenths of a second of the user's time).
 constexpr uint64_t kGuiStepBudget = 50'000'000;
@@ -128,6 +132,8 @@ void Session::stop_worker() {
   worker_.join();
 }
 
+void Session::next_freeze_at(std::chrono::steady_clock::time_point when) { next_freeze_ns_ = steady_ns(when); }
+
 std::unique_lock<std::mutex> Session::freeze() {
   // Tell the worker to let go at the end of its slice, and wait for it.
   ui_waiting_++;
@@ -152,22 +158,36 @@ void Session::run_posted() {
 }
 
 void Session::worker_loop() {
-  // The window comes first: on a busy host (a classroom machine, two cores
-  // shared with a compiler) the emulation gives way to the UI thread, as a
-  // VMM's vCPU threads give way to its display thread. Linux gives each
-  // thread its own nice value.
-  setpriority(PRIO_PROCESS, pid_t(syscall(SYS_gettid)), kWorkerNice);
+  // The window comes first, by taking turns rather than by priority: the
+  // worker runs at the UI thread's nice value and lets go of the lab before
+  // each frame. A niced worker was starved on a busy host (a classroom
+  // machine, two cores shared with a compiler) while it held the lab, and
+  // every frame waited for its next turn on a core (bench ui at load 10:
+  // 22 ms a frame waiting, 20 fps; at the same nice value with the turns,
+  // 2-4 ms and 33-36 fps).
+  using Clock = std::chrono::steady_clock;
   while (!quit_) {
     // The UI is waiting to draw: let it have the lab first.
     while (ui_waiting_.load() > 0 && !quit_) std::this_thread::yield();
+    // Its next frame is near: leave the lab free until it has drawn (it
+    // sets the frame after), unless the frame is long overdue.
+    const int64_t due = next_freeze_ns_.load();
+    const int64_t now = steady_ns(Clock::now());
+    const int64_t margin = std::chrono::nanoseconds(kFreezeMargin).count();
+    if (due && now >= due - margin && now < due + std::chrono::nanoseconds(kFrameLate).count()) {
+      std::this_thread::sleep_for(std::chrono::microseconds(500));
+      continue;
+    }
     bool progressed = false;
     {
       std::unique_lock<std::mutex> lk(mu_);
       run_posted();
       if (running) {
-        const auto start = std::chrono::steady_clock::now();
+        const auto start = Clock::now();
+        const int64_t stop_at = due && due - margin > steady_ns(start) ? due - margin : INT64_MAX;
         do progressed = lab.run_round();
-        while (progressed && ui_waiting_.load() == 0 && !quit_ && std::chrono::steady_clock::now() - start < kSliceWall);
+        while (progressed && ui_waiting_.load() == 0 && !quit_ && Clock::now() - start < kSliceWall &&
+               steady_ns(Clock::now()) < stop_at);
       }
     }
     if (!progressed && !quit_) {
@@ -224,12 +244,38 @@ void Session::step_container(const std::string& name) {
   post([name](Session& s) { s.status = lab::step_container(s.lab, name, std::nullopt, kGuiStepBudget).message; });
 }
 
+void Session::continue_container(const std::string& name) {
+  post([name](Session& s) { s.status = lab::continue_container(s.lab, name, kGuiStepBudget).message; });
+}
+
+void Session::toggle_container_breakpoint(const std::string& name, uint32_t nr) {
+  post([name, nr](Session& s) {
+    const lab::Breakpoint b{lab::BreakKind::Syscall, nr};
+    if (lab::remove_container_breakpoint(s.lab, name, b)) {
+      s.status = name + ": breakpoint " + lab::describe(b) + " removed";
+    } else if (auto problem = lab::add_container_breakpoint(s.lab, name, b)) {
+      s.status = "ctr break: " + *problem;
+    } else {
+      s.status = name + ": breakpoint " + lab::describe(b);
+    }
+  });
+}
+
 void Session::type_line(const std::string& line) {
   const VmSlot* slot = current();
   if (!slot) return;
   const std::string name = slot->vm->name;
   post([name, line](Session& s) {
     if (s.lab.find_vm(name)) s.lab.extra(name).pending_input += line + "\n";
+  });
+}
+
+void Session::type_keys(const std::string& bytes) {
+  const VmSlot* slot = current();
+  if (!slot || bytes.empty()) return;
+  const std::string name = slot->vm->name;
+  post([name, bytes](Session& s) {
+    if (emulator::Vm* vm = s.lab.find_vm(name)) vm->machine->uart.receive(std::string_view(bytes));
   });
 }
 

@@ -8,7 +8,10 @@
 // it for a slice and lets go between slices; the UI thread takes it once a
 // frame (freeze()), and while it holds it the lab stands still between two
 // slices, so the panels read a consistent host (DESIGN.md: panels read
-// state, never own it). The costly part of a frame, rasterizing the draw
+// state, never own it). The UI says when its next frame comes
+// (next_freeze_at) and the worker lets go a little before, so a frame does
+// not wait for a worker that the host's scheduler stopped while it held
+// the lab. The costly part of a frame, rasterizing the draw
 // lists, happens after the UI has let go. Controls (buttons, keys, the
 // console line, a lesson's Run) are posted as commands and carried out by
 // the worker between slices, so only the worker ever changes the lab and a
@@ -20,6 +23,7 @@
 // pictures.
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -95,6 +99,11 @@ class Session {
   bool has_worker() const { return worker_.joinable(); }
   // Hold the lab still between slices while the caller reads it.
   std::unique_lock<std::mutex> freeze();
+  // The UI will freeze the lab again at about `when` (its next frame): the
+  // worker lets go of the lab a little before, rather than be caught
+  // holding it while the host's scheduler has it waiting for a core (on a
+  // busy host a frame would otherwise wait for the worker's next turn).
+  void next_freeze_at(std::chrono::steady_clock::time_point when);
   // Carry out `command` on the lab between slices (on the worker, or at the
   // next advance_frame). It may set `status`.
   void post(std::function<void(Session&)> command);
@@ -115,7 +124,16 @@ class Session {
   void step_to_syscall();   // the selected VM, to its next system call
   void continue_to_break(); // the selected VM, to its next breakpoint
   void step_container(const std::string& name);  // to its next system call
+  void continue_container(const std::string& name);  // to a system call it has a breakpoint on
+  // Set container `name`'s breakpoint on system call `nr`, or remove it if
+  // it has one (the Syscall log's "break on this syscall").
+  void toggle_container_breakpoint(const std::string& name, uint32_t nr);
   void type_line(const std::string& line);       // into the selected VM's serial console
+  // Keys pressed on the selected VM's screen, as the bytes a terminal sends
+  // (Enter as CR, Backspace as DEL, Ctrl-C as 0x03): into its serial port
+  // at once, one byte a character, as a terminal types them; the guest's
+  // line discipline echoes and edits them (miniOS: kernel/console.c).
+  void type_keys(const std::string& bytes);
   void console_command(const std::string& line); // a lab console command (lab/console.h)
   void run_lesson_step(size_t step);             // the open lesson's step, its actions
   std::string console_output;  // what console commands printed
@@ -128,6 +146,7 @@ class Session {
   std::mutex post_mu_;  // posted_ only (posting never waits for a slice)
   std::condition_variable wake_;
   std::atomic<int> ui_waiting_{0};
+  std::atomic<int64_t> next_freeze_ns_{0};  // steady_clock nanoseconds; 0: no frame expected
   std::atomic<bool> quit_{false};
   std::thread worker_;
   std::deque<std::function<void(Session&)>> posted_;

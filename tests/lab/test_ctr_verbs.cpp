@@ -60,7 +60,7 @@ TEST_CASE("ctr verbs: bad arguments say what is wrong") {
   CHECK(parse_error("ctr images x") == "ctr images: takes no arguments");
   CHECK(parse_error("ctr commit c1") == "ctr commit: expected `ctr commit NAME IMAGE[:TAG]`");
   CHECK(parse_error("host bug cow maybe") == "host bug: expected `host bug cow on|off` or `host bug oops`");
-  CHECK(parse_error("ctr fly") == "ctr: unknown verb 'fly' (ctr run, exec, ps, stop, kill, rm, logs, stats, images, commit, step)");
+  CHECK(parse_error("ctr fly") == "ctr: unknown verb 'fly' (ctr run, exec, ps, stop, kill, rm, logs, stats, images, commit, step, break)");
 }
 
 TEST_CASE("ctr verbs: a verb on no such container exits 2 naming it") {

@@ -1,6 +1,7 @@
 // The lab's debugger (lab/debugger.h), through the functions the
-// visualizer's buttons and the console's `vm step`, `vm break` and
-// `ctr step` call: each kind of step and each kind of breakpoint.
+// visualizer's buttons and the console's `vm step`, `vm break`,
+// `ctr step` and `ctr break` call: each kind of step and each kind of
+// breakpoint, for VMs and for containers.
 #include <doctest/doctest.h>
 
 #include <sstream>
@@ -141,6 +142,76 @@ TEST_CASE("debugger: a breakpoint on an exit reason") {
   CHECK(add_breakpoint(lab, "ghost", {BreakKind::Syscall, 4}) == "no VM named 'ghost'");
 }
 
+TEST_CASE("debugger: a container's breakpoint on a system call number stops it after that call") {
+  Lab lab;
+  REQUIRE_FALSE(lab.run_container("minios", spec("c1", {"echo", "hello"})));
+  REQUIRE_FALSE(lab.run_container("minios", spec("c2", {"echo", "other"})));
+  // None yet: continue is refused and says how to set one.
+  StepResult r = continue_container(lab, "c1");
+  CHECK(r.status == StepStatus::Refused);
+  CHECK(r.message == "c1 has no breakpoints (ctr break c1 syscall NR|NAME)");
+  REQUIRE_FALSE(add_container_breakpoint(lab, "c1", {BreakKind::Syscall, kWrite}));
+  REQUIRE_FALSE(add_container_breakpoint(lab, "c1", {BreakKind::Syscall, kWrite}));  // kept once
+  CHECK(container_breakpoints_of(lab, "c1").size() == 1);
+  CHECK(container_breakpoints_of(lab, "c2").empty());  // per container
+  CHECK(breakpoints_of(lab, "c1").empty());            // not a VM's
+  // Only system calls: a container has no exits, and addresses are per process.
+  CHECK(add_container_breakpoint(lab, "c1", {BreakKind::ExitReason, uint32_t(ExitReason::HLT)})->find("its breakpoints are system calls") !=
+        std::string::npos);
+  CHECK(add_container_breakpoint(lab, "ghost", {BreakKind::Syscall, kWrite}) == "no container named 'ghost'");
+  // Other calls (execve, brk, ...) go by; it stops after its write(2), and
+  // c2, which has no breakpoint, writes on without stopping anything.
+  CHECK(lab.find_container("c1")->logs.empty());
+  r = continue_container(lab, "c1");
+  REQUIRE_MESSAGE(r.status == StepStatus::Stopped, r.message);
+  CHECK(r.hit == Breakpoint{BreakKind::Syscall, kWrite});
+  CHECK(*r.syscall_nr == kWrite);
+  CHECK(r.message.find("c1: breakpoint syscall 4 (write): pid 1 (host pid ") == 0);
+  CHECK(r.message.find("system call 4 (write) = 6") != std::string::npos);
+  CHECK(lab.find_container("c1")->logs == "hello\n");
+  // echo writes once: continuing again runs it to its end without a stop.
+  r = continue_container(lab, "c1", 5'000'000);
+  CHECK(r.status == StepStatus::Budget);
+  CHECK(r.message.find("c1: no breakpoint (syscall 4 (write)) after ") == 0);
+  CHECK_FALSE(remove_container_breakpoint(lab, "c1", {BreakKind::Syscall, 1}));
+  CHECK(remove_container_breakpoint(lab, "c1", {BreakKind::Syscall, kWrite}));
+  CHECK(container_breakpoints_of(lab, "c1").empty());
+  CHECK(clear_container_breakpoints(lab, "c1") == 0);
+}
+
+TEST_CASE("debugger: a container's breakpoint on a system call by name, through the console") {
+  Lab lab;
+  Script s = run(lab,
+                 "ctr run --name c1 minios echo hi\n"
+                 "ctr break c1\n"
+                 "ctr break c1 syscall write\n"
+                 "ctr break c1 syscall 20\n"
+                 "ctr break c1\n"
+                 "ctr step c1 --to break\n"
+                 "show ctr.c1.logs\n"
+                 "ctr break c1 clear\n"
+                 "ctr break c1\n");
+  CHECK_MESSAGE(s.rc == 0, s.err);
+  CHECK(s.out.find("c1: 0 breakpoints\n"
+                   "c1: breakpoint syscall 4 (write)\n"
+                   "c1: breakpoint syscall 20 (getpid)\n"
+                   "c1: 2 breakpoints: syscall 4 (write), syscall 20 (getpid)\n"
+                   "c1: breakpoint syscall ") == 0);
+  CHECK(s.out.find("ctr.c1.logs = ") != std::string::npos);
+  CHECK(s.out.find("c1: 2 breakpoints cleared\nc1: 0 breakpoints\n") != std::string::npos);
+  CHECK(parse_command("ctr break c1 exit HLT").error == "ctr break: (ctr break NAME [syscall NR|NAME|clear])");
+  CHECK(parse_command("ctr break c1 syscall nosuch").error.find("ctr break: syscall 'nosuch': not a system call") == 0);
+  CHECK(parse_command("ctr step c1 --to exit").error ==
+        "ctr step: expected `ctr step NAME [--syscall NR|NAME | --to syscall|break]`");
+  CHECK(parse_command("ctr break").error == "ctr break: missing NAME");
+  s = run(lab, "ctr break ghost syscall 4\n");
+  CHECK(s.rc == 2);
+  CHECK(s.err == "s.isolab:1: ctr break: no container named 'ghost'\n");
+  s = run(lab, "ctr run --name c2 minios echo x\nctr step c2 --to break\n");
+  CHECK(s.rc == 2);
+  CHECK(s.err == "s.isolab:2: ctr step: c2 has no breakpoints (ctr break c2 syscall NR|NAME)\n");
+}
+
 TEST_CASE("debugger: a breakpoint on a system call number") {
   Lab lab;
   boot_to_prompt(lab);
@@ -193,6 +264,16 @@ TEST_CASE("debugger: breakpoints parse from the console's words") {
   CHECK_FALSE(parse_breakpoint({"addr", "0x1ffffffff"}, error));
   CHECK_FALSE(parse_breakpoint({"syscall", "-1"}, error));
   CHECK_FALSE(parse_breakpoint({"syscall", "4x"}, error));
+  CHECK(error == "syscall '4x': expected a system call number from 0 to 1023 or a name such as write");
+  // A system call by name, as strace shows it: Linux i386's number.
+  b = parse_breakpoint({"syscall", "write"}, error);
+  REQUIRE(b);
+  CHECK(*b == Breakpoint{BreakKind::Syscall, kWrite});
+  b = parse_breakpoint({"syscall", "getpid"}, error);
+  REQUIRE(b);
+  CHECK(b->value == 20);
+  CHECK_FALSE(parse_breakpoint({"syscall", "frobnicate"}, error));
+  CHECK(error.find("syscall 'frobnicate': not a system call") == 0);
   CHECK_FALSE(parse_breakpoint({"line", "3"}, error));
 }
 
@@ -223,7 +304,8 @@ TEST_CASE("debugger: the console's vm step, vm break and ctr step") {
   CHECK(parse_command("vm step a --to nowhere").error == "vm step: expected `vm step NAME [--to insn|exit|syscall|break]`");
   CHECK(parse_command("vm break a exit NAP").error.find("vm break: exit 'NAP': not an exit reason") == 0);
   CHECK(parse_command("ctr step c1 --syscall x").error ==
-        "ctr step: expected `ctr step NAME [--syscall NR]`: syscall 'x': expected a system call number from 0 to 1023");
+        "ctr step: expected `ctr step NAME [--syscall NR|NAME | --to syscall|break]`: syscall 'x': not a system call "
+        "this kernel knows by name (a number from 0 to 1023 also works)");
   CHECK(parse_command("vm step").error == "vm step: missing NAME");
   s = run(lab, "vm step ghost --to exit\n");
   CHECK(s.rc == 2);

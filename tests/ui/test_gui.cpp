@@ -106,6 +106,21 @@ TEST_CASE("gui: the same command draws the same picture") {
   CHECK(read_text(again) == read_text(shot.png));
 }
 
+TEST_CASE("gui: rasterizing only the windows that changed draws the same picture as redrawing all of them") {
+  const Shot& shot = default_shot();
+  REQUIRE(shot.status == 0);
+  const std::string tag = std::to_string(getpid());
+  const std::string png = kDir + "/default-changed-" + tag + ".png", out = kDir + "/default-changed-" + tag + ".out";
+  REQUIRE(gui("--screenshot " + png + " --frames 30 --redraw-changed-only >" + out) == 0);
+  CHECK(read_text(png) == read_text(shot.png));
+  // And it did skip windows: "rasterized N of M windows in 30 frames ...", N < M.
+  unsigned long long n = 0, m = 0;
+  REQUIRE(std::sscanf(read_text(out).c_str(), "isolab gui: rasterized %llu of %llu windows", &n, &m) == 2);
+  CHECK(m == 30 * 13);
+  CHECK(n > 13);  // the first frame draws everything, later ones what changed
+  CHECK(n < m);
+}
+
 TEST_CASE("gui: bad usage exits 2 with one line on stderr") {
   const std::string err = kDir + "/usage.err";
   const std::string x = kDir + "/x-" + std::to_string(getpid()) + ".png";

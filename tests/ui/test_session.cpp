@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "lab/debugger.h"
 #include "ui/session.h"
 
 using namespace isolab;
@@ -116,6 +117,80 @@ TEST_CASE("session: a container steps to its next system call from the Container
   s->advance_frame(0);
   CHECK(s->status.find("web: pid 1 (host pid ") == 0);
   CHECK(s->lab.kernel.stats.syscalls > calls);
+}
+
+TEST_CASE("session: the Syscall log's click sets a container's breakpoint, the Containers panel's continue runs to it") {
+  auto s = open("default");
+  s->advance_frame(5);
+  constexpr uint32_t kWrite = 4;  // web's loop: echo web > /dev/null
+  // Continue without a breakpoint is refused, and says so.
+  s->continue_container("web");
+  s->advance_frame(0);
+  CHECK(s->status == "web has no breakpoints (ctr break web syscall NR|NAME)");
+  s->toggle_container_breakpoint("web", kWrite);
+  s->advance_frame(0);
+  CHECK(s->status == "web: breakpoint syscall 4 (write)");
+  REQUIRE(lab::container_breakpoints_of(s->lab, "web").size() == 1);
+  CHECK(lab::container_breakpoints_of(s->lab, "db").empty());
+  const uint64_t calls = s->lab.kernel.stats.syscalls;
+  s->continue_container("web");
+  s->advance_frame(0);
+  CHECK(s->status.find("web: breakpoint syscall 4 (write): pid ") == 0);
+  CHECK(s->lab.kernel.stats.syscalls > calls);
+  // The latest call the kernel traced is web's write, where it stopped.
+  const std::vector<trace::Event> events = s->syscalls.recent();
+  REQUIRE_FALSE(events.empty());
+  CHECK(std::string(events.back().source) == "web");
+  CHECK(events.back().code == kWrite);
+  // A second click removes it.
+  s->toggle_container_breakpoint("web", kWrite);
+  s->advance_frame(0);
+  CHECK(s->status == "web: breakpoint syscall 4 (write) removed");
+  CHECK(lab::container_breakpoints_of(s->lab, "web").empty());
+}
+
+namespace {
+
+// The selected VM's VGA text screen, one string a row.
+std::vector<std::string> screen_rows(Session& s) {
+  return s.current()->vm->machine->vga.screen().lines;
+}
+
+bool screen_has_row(Session& s, const std::string& row) {
+  for (std::string line : screen_rows(s)) {
+    while (!line.empty() && (line.back() == ' ' || line.back() == 0)) line.pop_back();
+    if (line == row) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("session: keys typed on the Console panel's VGA screen reach the guest, which echoes them there") {
+  auto s = open("idle");
+  REQUIRE(s->current() != nullptr);
+  const emulator::TextScreen first = s->current()->vm->machine->vga.screen();
+  CHECK(first.rows == 25);
+  CHECK(first.cols == 80);
+  for (int f = 0; f < 400 && !screen_has_row(*s, "$"); f++) s->advance_frame(10);
+  REQUIRE(screen_has_row(*s, "$"));  // at its prompt, after ps
+  // Typed a key at a time, Enter as a terminal sends it (CR), a typing
+  // mistake erased with Backspace (DEL).
+  for (const char* key : {"e", "c", "h", "o", " ", "t", "y", "p", "x", "\x7f", "e", "d", "\r"}) s->type_keys(key);
+  for (int f = 0; f < 400 && !screen_has_row(*s, "typed"); f++) s->advance_frame(10);
+  CHECK(screen_has_row(*s, "$ echo typed"));  // the guest's echo of the keys, as edited
+  CHECK(screen_has_row(*s, "typed"));         // and the command's output
+  // Ctrl-C at the prompt: the guest prints ^C and a new prompt.
+  s->type_keys("\x03");
+  for (int f = 0; f < 400 && !screen_has_row(*s, "$ ^C"); f++) s->advance_frame(10);
+  CHECK(screen_has_row(*s, "$ ^C"));
+  // The screen's colours come from the attribute bytes: miniOS writes
+  // light grey on black (0x07) where it printed.
+  const emulator::TextScreen scr = s->current()->vm->machine->vga.screen();
+  bool grey_on_black = false;
+  for (int r = 0; r < scr.rows; r++)
+    for (int c = 0; c < scr.cols; c++) grey_on_black |= scr.lines[r][c] == 't' && scr.attributes[r][c] == 0x07;
+  CHECK(grey_on_black);
 }
 
 TEST_CASE("session: the lesson's Run button runs the step's actions on the lab") {
