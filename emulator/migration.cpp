@@ -424,9 +424,16 @@ std::unique_ptr<Machine> migrate_in(Link& link, bool& lockstep) {
           link.get(name.data(), name_len, "a state file's name");
           const uint32_t len = link.get_u32("a state file's length");
           if (len > kMaxFileBytes || name == "config") throw MigrationError(fmt::format("state file '{}' is malformed: corrupt stream", name));
+          // Grown as the bytes arrive, so a corrupt length costs nothing
+          // before the stream runs out.
           std::vector<uint8_t>& bytes = files[name];
-          bytes.resize(len);
-          link.get(bytes.data(), len, "a state file's bytes");
+          bytes.clear();
+          for (uint32_t done = 0; done < len;) {
+            const uint32_t chunk = std::min<uint32_t>(len - done, 1u << 16);
+            bytes.resize(done + chunk);
+            link.get(bytes.data() + done, chunk, "a state file's bytes");
+            done += chunk;
+          }
         }
         have_state = true;
         break;
