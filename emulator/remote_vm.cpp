@@ -75,7 +75,7 @@ pid_t start_target(const std::string& exe, uint16_t& port, std::string& error) {
   if (got == 0 || end == buf || *end != '\n' || p == 0 || p > 65535) {
     kill(pid, SIGKILL);
     waitpid(pid, nullptr, 0);
-    error = "the target process did not say which port it listens on";
+    error = exe + " did not say which port it listens on (is it an isolab command with `vm receive`? ISOLAB_EXE names one)";
     return -1;
   }
   port = uint16_t(p);

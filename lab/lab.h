@@ -11,6 +11,7 @@
 // numbers.
 #pragma once
 #include <cstdint>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <optional>
@@ -128,8 +129,10 @@ class Lab {
   std::optional<std::string> migrate_vm(const std::string& name, const MigrateSpec& spec);
   // End the process that runs VM `name` after a migration, if any.
   void end_remote_vm(emulator::Vm& vm);
-  // The executable started as a migration target (an isolab command).
-  std::string target_exe = "/proc/self/exe";
+  // The executable started as a migration target: an isolab command that
+  // has `vm receive`. This one, unless the environment's ISOLAB_EXE names
+  // another (test programs that embed the lab without the whole command).
+  std::string target_exe = std::getenv("ISOLAB_EXE") ? std::getenv("ISOLAB_EXE") : "/proc/self/exe";
 
   // Start a container (not waiting for it). Error message or nullopt.
   // Images: "minios" (miniOS's programs in /bin, and in /boot/minios.elf the

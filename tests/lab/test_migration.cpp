@@ -55,7 +55,7 @@ TEST_CASE("lab: a VM that never migrated reads 0 in every migration probe and ru
   CHECK(check_probe_name("vm.a.migration.speed") != std::nullopt);
 }
 
-TEST_CASE("lab: vm migrate --to sends a running miniOS to a receiver; the VM leaves as \"migrated\"") {
+TEST_CASE("lab: vm migrate --to sends a running miniOS to a receiver, and the VM leaves as migrated") {
   std::string host;
   uint16_t port = 0;
   std::string error;
