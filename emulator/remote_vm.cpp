@@ -130,6 +130,15 @@ MachineStop RemoteBackend::run(uint64_t max_ns) {
     if (n > kMaxConsole) throw MigrationError("the target answered nonsense");
     std::string console(n, '\0');
     link_->get(console.data(), n, "the console bytes");
+    // The VGA device's state when the text on screen changed, so the
+    // visualizer's screen of the VM stays live.
+    const uint32_t vga = link_->get_u32("the VGA state's length");
+    if (vga > kMaxConsole) throw MigrationError("the target answered nonsense");
+    if (vga) {
+      std::vector<uint8_t> bytes(vga);
+      link_->get(bytes.data(), vga, "the VGA state");
+      if (!local_.vga.restore(bytes)) throw MigrationError("the target sent a VGA state of another size");
+    }
     if (local_.on_console)
       for (char ch : console) local_.on_console(uint8_t(ch));
     return MachineStop(stop);
@@ -144,6 +153,8 @@ MachineStop RemoteBackend::run(uint64_t max_ns) {
 
 void serve_lockstep(Machine& m, Link& link) {
   std::string console, pending;
+  VgaState shown;  // the text screen as the source last got it
+  bool sent_vga = false;
   m.on_console = [&](uint8_t b) { console += char(b); };
   m.on_idle = [&]() {
     if (pending.empty()) return false;
@@ -174,6 +185,15 @@ void serve_lockstep(Machine& m, Link& link) {
       link.put(&counters, sizeof counters);
       link.put_u32(uint32_t(console.size()));
       link.put(console.data(), console.size());
+      if (!sent_vga || m.vga.state.text != shown.text) {
+        std::vector<uint8_t> bytes = m.vga.save();
+        link.put_u32(uint32_t(bytes.size()));
+        link.put(bytes.data(), bytes.size());
+        shown = m.vga.state;
+        sent_vga = true;
+      } else {
+        link.put_u32(0);
+      }
       link.flush();
       console.clear();
     }

@@ -11,7 +11,8 @@
 //   target -> lab   u8 MachineStop, u32 exit code, u64 idle ns, the CPU
 //                   state, the exit and MMU counters (raw: both sides are
 //                   the same executable, checked by size), u32 length and
-//                   the console bytes the slice produced.
+//                   the console bytes the slice produced, then u32 length
+//                   and the VGA device's state when its text changed (else 0).
 // RemoteBackend is the lab's end (a Backend, so the host's scheduler runs
 // it like any VM); serve_lockstep is the target's.
 #pragma once
