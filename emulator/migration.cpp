@@ -121,25 +121,16 @@ void Link::get(void* data, size_t len, const char* what) {
   const size_t want = len;
   while (len > 0) {
     if (in_pos_ == in_.size()) {
-      in_.resize(65536);
-      in_pos_ = 0;
       pollfd pfd{fd_, POLLIN, 0};
       int r = poll(&pfd, 1, timeout_ms_);
       if (r < 0 && errno == EINTR) continue;
-      if (r == 0) {
-        in_.clear();
-        throw MigrationError(fmt::format("the stream stalled: no {} within {} s", what, timeout_ms_ / 1000));
-      }
-      ssize_t n = r < 0 ? -1 : recv(fd_, in_.data(), in_.size(), 0);
-      if (n < 0 && errno == EINTR) {
-        in_.clear();
-        continue;
-      }
-      if (n <= 0) {
-        in_.clear();
-        throw MigrationError(fmt::format("the stream ended early: expected {}", what));
-      }
-      in_.resize(size_t(n));
+      if (r == 0) throw MigrationError(fmt::format("the stream stalled: no {} within {} s", what, timeout_ms_ / 1000));
+      uint8_t buf[65536];
+      ssize_t n = r < 0 ? -1 : recv(fd_, buf, sizeof buf, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) throw MigrationError(fmt::format("the stream ended early: expected {}", what));
+      in_.assign(buf, buf + n);
+      in_pos_ = 0;
     }
     size_t k = std::min(len, in_.size() - in_pos_);
     std::memcpy(p, in_.data() + in_pos_, k);

@@ -69,6 +69,9 @@ class Link {
   uint32_t get_u32(const char* what);
   uint64_t get_u64(const char* what);
   uint64_t bytes_out() const { return bytes_out_; }
+  // How long get() waits for the peer, in ms; -1: for as long as it takes
+  // (the peer's closing or death still ends the wait).
+  void set_timeout(int ms) { timeout_ms_ = ms; }
   // Running hashes of every field put and got, in order: the same on both
   // sides of a stream that arrived whole.
   uint64_t out_hash() const { return out_hash_; }

@@ -164,6 +164,9 @@ void serve_lockstep(Machine& m, Link& link) {
     pending.erase(0, end);
     return true;
   };
+  // The lab sends the next slice when its clock moves: with every VM
+  // paused that may be never, so wait as long as the connection lasts.
+  link.set_timeout(-1);
   try {
     while (true) {
       const uint8_t verb = link.get_u8("a command");
