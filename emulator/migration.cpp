@@ -298,8 +298,14 @@ MigrationReport migrate_out(Machine& m, Link& link, const MigrationOptions& o, b
   link.put(config.data(), config.size());
 
   // Round 0 sends every page; logging starts first, so a page the guest
-  // writes after it was sent is in the next round's set.
+  // writes after it was sent is in the next round's set. Logging ends with
+  // the migration, however it ends (a failed one leaves the VM here, at
+  // full speed again).
   m.start_dirty_log();
+  struct LogOff {
+    Machine& m;
+    ~LogOff() { m.stop_dirty_log(); }
+  } log_off{m};
   std::vector<uint32_t> send(pages);
   for (uint32_t pfn = 0; pfn < pages; pfn++) send[pfn] = pfn;
   // What the stop-and-copy round sends besides pages (CPU, devices,
@@ -365,7 +371,6 @@ MigrationReport migrate_out(Machine& m, Link& link, const MigrationOptions& o, b
   r.downtime_ns = link_ns(link.bytes_out() - before, o.bandwidth_bps);
   r.total_ns += r.downtime_ns;
   r.bytes_sent = link.bytes_out();
-  m.stop_dirty_log();
   r.wp_faults = m.dirty_log_wp_faults();
 
   const uint8_t ack = link.get_u8("the target's acknowledgement");

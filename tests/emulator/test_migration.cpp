@@ -333,3 +333,14 @@ TEST_CASE("migration: endpoints and bandwidths are parsed strictly") {
   CHECK(bps == 2'500'000'000);
   for (const char* bad : {"", "G", "-1G", "0", "fast", "1Gx", "10"}) CHECK_FALSE(parse_bandwidth(bad, bps));
 }
+
+TEST_CASE("migration: a target that goes away fails the migration with a reason and leaves the VM logging nothing") {
+  auto m = raw_machine(page_writer(8), 2u << 20);
+  int sv[2];
+  REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+  close(sv[1]);
+  Link src(sv[0]);
+  CHECK_THROWS_AS(migrate_out(*m, src, MigrationOptions{}, true), MigrationError);
+  CHECK_FALSE(m->dirty_log.on);
+  REQUIRE(m->run(10'000) == MachineStop::Timeout);  // runs on here
+}
