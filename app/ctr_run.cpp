@@ -144,8 +144,12 @@ int ctr_run(int argc, char** argv) {
   options.stdin_read = [](char* buf, size_t len) -> long { return long(::read(0, buf, len)); };
   auto c = runtime.run(image_ref, spec, options);
   if (!c) {
-    const char* what = c.code() == containers::linux_abi::LINUX_ENOEXEC ? "exec format error: " : "";
-    std::fprintf(stderr, "isolab ctr run: %s%s\n", what, c.error().message.c_str());
+    std::fprintf(stderr, "isolab ctr run: %s\n", c.error().message.c_str());
+    return 2;
+  }
+  // The kernel refused to execute the program ("exec format error: ...").
+  if ((*c)->state == containers::ContainerState::Failed) {
+    std::fprintf(stderr, "isolab ctr run: %s\n", (*c)->error.c_str());
     return 2;
   }
   if ((*c)->state != containers::ContainerState::Exited) {

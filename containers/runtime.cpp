@@ -53,6 +53,20 @@ bool valid_image_name(const std::string& name) {
   return true;
 }
 
+// How `docker run` reports the errno of a failed exec: strerror's words.
+std::string errno_words(int code) {
+  switch (code) {
+    case LINUX_ENOEXEC: return "exec format error";
+    case LINUX_EACCES: return "permission denied";
+    case LINUX_ENOENT: return "no such file or directory";
+    case LINUX_E2BIG: return "argument list too long";
+    case LINUX_ENOMEM: return "cannot allocate memory";
+    default: return "error " + std::to_string(code);
+  }
+}
+
+Error no_such_container(const std::string& name) { return make_error(LINUX_ENOENT, "no container named '" + name + "'"); }
+
 uint64_t read_number(Kernel& k, Cgroup& cg, const char* file) {
   auto text = cgroup_read(k, cg, file);
   if (!text || text->empty() || !std::isdigit(static_cast<unsigned char>((*text)[0]))) return 0;
@@ -60,6 +74,15 @@ uint64_t read_number(Kernel& k, Cgroup& cg, const char* file) {
 }
 
 }  // namespace
+
+const char* state_name(ContainerState state) {
+  switch (state) {
+    case ContainerState::Running: return "running";
+    case ContainerState::Exited: return "exited";
+    case ContainerState::Failed: return "failed";
+  }
+  return "?";
+}
 
 int signal_number(const std::string& name) {
   if (!name.empty() && std::all_of(name.begin(), name.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); })) {
@@ -96,7 +119,9 @@ std::vector<ImageInfo> Runtime::images() const {
 
 ErrorOr<const Image*> Runtime::commit(const std::string& container, const std::string& image_name) {
   RuntimeContainer* rc = find(container);
-  if (!rc) return make_error(LINUX_ENOENT, "no such container: " + container);
+  if (!rc) return no_such_container(container);
+  if (rc->state == ContainerState::Failed || !rc->c.rootfs.overlay)
+    return make_error(LINUX_EINVAL, "container " + container + " has no root file system (it never started)");
   if (!valid_image_name(image_name))
     return make_error(LINUX_EINVAL, "invalid reference format: '" + image_name +
                                         "' (lower-case letters, digits, . _ - /, and an optional :tag)");
@@ -127,6 +152,16 @@ std::vector<const RuntimeContainer*> Runtime::ps(bool all) const {
 }
 
 ErrorOr<RuntimeContainer*> Runtime::run(const std::string& image_name, ContainerSpec spec, const RunOptions& options) {
+  if (k_.faults.dead)
+    return make_error(LINUX_EIO, "the container kernel is dead (" + k_.faults.oops_reason + "): nothing starts on it any more");
+  if (!find_image(image_name) && image_source) {
+    // Loaded once and kept: its layers are in the layer store, each once,
+    // however many containers use it.
+    auto pulled = image_source(image_name);
+    if (!pulled) return pulled.error();
+    pulled->name = image_name;
+    add_image(std::move(*pulled));
+  }
   const Image* image = find_image(image_name);
   if (!image) {
     std::string known;
@@ -145,33 +180,64 @@ ErrorOr<RuntimeContainer*> Runtime::run(const std::string& image_name, Container
     return make_error(LINUX_EEXIST, "the container name '" + spec.name + "' is already in use (rm it first)");
   auto rc = std::make_unique<RuntimeContainer>();
   RuntimeContainer* raw = rc.get();
+  rc->input = options.input;
   rc->streams = std::make_shared<vfs::HostStreams>();
   auto on_output = options.on_output;
-  rc->streams->write = [raw, on_output](int stream, const char* data, size_t len) {
+  Kernel* k = &k_;
+  rc->streams->write = [raw, k, on_output](int stream, const char* data, size_t len) {
+    if (!raw->started_output && len > 0) {
+      raw->started_output = true;
+      raw->start_insns = k->cpu.s.insns - raw->started_insns;
+      raw->start_ns = k->now_ns() - raw->started_ns;
+    }
     raw->logs.append(data, len);
     if (on_output) on_output(stream, std::string(data, len));
   };
   auto stdin_read = options.stdin_read;
-  rc->streams->read = [stdin_read](char* buf, size_t len) -> long { return stdin_read ? stdin_read(buf, len) : 0; };
+  rc->streams->read = [raw, stdin_read](char* buf, size_t len) -> long {
+    if (stdin_read) return stdin_read(buf, len);
+    size_t n = std::min(len, raw->input.size());
+    std::copy_n(raw->input.data(), n, buf);
+    raw->input.erase(0, n);
+    return long(n);
+  };
   spec.streams = rc->streams;
-  auto c = start_container(k_, *image, spec);
-  if (!c) return c.error();
-  rc->c = std::move(*c);
   rc->spec = spec;
   rc->cmd = spec.cmd.empty() ? std::vector<std::string>{"sh"} : spec.cmd;
   rc->started_ns = k_.now_ns();
+  rc->started_insns = k_.cpu.s.insns;
+  // The cgroup files of the spec's limits are written before the first
+  // instruction runs (start_container), as runc writes them.
+  auto c = start_container(k_, *image, spec);
+  if (!c) {
+    // A command missing from the image is a mistake in the command line;
+    // a program the kernel will not execute is what the container does.
+    if (c.code() == LINUX_ENOENT || c.code() == LINUX_EEXIST) return c.error();
+    rc->state = ContainerState::Failed;
+    rc->error = errno_words(c.code()) + ": " + c.error().message;
+    rc->c.name = spec.name;
+    rc->c.hostname = spec.hostname.empty() ? spec.name : spec.hostname;
+    rc->c.image = image->name;
+    rc->c.exited = true;
+    rc->c.exit_code = 126;  // Docker's "command cannot be invoked"
+    rc->c.cgroup = cgroup_find(k_, "/" + spec.name);
+  } else {
+    rc->c = std::move(*c);
+  }
   containers_.push_back(std::move(rc));
-  if (options.attach) wait(raw->c.name, options.max_insns);
+  if (options.attach && raw->state == ContainerState::Running) wait(raw->c.name, options.max_insns);
   return raw;
 }
 
 ErrorOr<int> Runtime::exec(const std::string& name, const std::vector<std::string>& cmd) {
   RuntimeContainer* rc = find(name);
-  if (!rc) return make_error(LINUX_ENOENT, "no such container: " + name);
+  if (!rc) return no_such_container(name);
   collect(true);
   if (rc->state != ContainerState::Running) return make_error(LINUX_EINVAL, "container " + name + " is not running");
-  if (cmd.empty() || cmd[0].empty()) return make_error(LINUX_EINVAL, "exec: no command");
+  if (cmd.empty() || cmd[0].empty()) return make_error(LINUX_EINVAL, "no command to run");
+  if (k_.faults.dead) return make_error(LINUX_EIO, "the container kernel is dead (" + k_.faults.oops_reason + ")");
   Process* init = k_.find_host_pid(rc->c.init_host_pid);
+  if (!init) return make_error(LINUX_EINVAL, "container " + name + " is not running");
   std::string path = find_program(init->root, cmd[0]);
   if (path.empty()) return make_error(LINUX_ENOENT, cmd[0] + ": not found in the container's PATH (/bin:/usr/bin:/sbin:/usr/sbin)");
   SpawnSpec s;
@@ -191,21 +257,22 @@ ErrorOr<int> Runtime::exec(const std::string& name, const std::vector<std::strin
 
 Error Runtime::kill(const std::string& name, int signal) {
   RuntimeContainer* rc = find(name);
-  if (!rc) return make_error(LINUX_ENOENT, "no such container: " + name);
+  if (!rc) return no_such_container(name);
   if (signal < 1 || signal > LINUX_NSIG) return make_error(LINUX_EINVAL, "invalid signal " + std::to_string(signal));
   collect(true);
-  if (rc->state != ContainerState::Running) return make_error(LINUX_EINVAL, "container " + name + " is not running");
-  k_.send_signal(*k_.find_host_pid(rc->c.init_host_pid), signal, nullptr);
+  if (init_gone(*rc)) return make_error(LINUX_EINVAL, "container " + name + " is not running");
+  signal_init(*rc, signal);
   collect(true);
   return {};
 }
 
 Error Runtime::stop(const std::string& name, uint64_t timeout_ns) {
   RuntimeContainer* rc = find(name);
-  if (!rc) return make_error(LINUX_ENOENT, "no such container: " + name);
+  if (!rc) return no_such_container(name);
   collect(true);
   if (rc->state != ContainerState::Running) return {};  // docker stop on a stopped container succeeds
-  rc->stop_deadline_ns = k_.now_ns() + timeout_ns;
+  if (host_.run_round) return stop_on_host(*rc, timeout_ns);
+  rc->stop_deadline_ns = std::max<uint64_t>(k_.now_ns() + timeout_ns, 1);  // 0 means none
   k_.send_signal(*k_.find_host_pid(rc->c.init_host_pid), LINUX_SIGTERM, nullptr);
   RunResult r = wait(name);
   if (rc->state == ContainerState::Running && r != RunResult::Done) {
@@ -219,27 +286,41 @@ Error Runtime::stop(const std::string& name, uint64_t timeout_ns) {
   return {};
 }
 
+Error Runtime::stop_on_host(RuntimeContainer& rc, uint64_t timeout_ns) {
+  signal_init(rc, LINUX_SIGTERM);
+  const uint64_t deadline = host_.now_ns() + timeout_ns;
+  // The host runs while the init may handle SIGTERM; when nothing can run,
+  // time stands still and the timeout is over at once.
+  while (rc.state == ContainerState::Running && host_.now_ns() < deadline && host_.run_round()) {}
+  if (rc.state == ContainerState::Running) {
+    signal_init(rc, LINUX_SIGKILL);
+    for (int round = 0; rc.state == ContainerState::Running && round < 1000; round++) host_.run_round();
+  }
+  if (rc.state == ContainerState::Running) return make_error(LINUX_EBUSY, "container " + rc.c.name + " did not stop");
+  return {};
+}
+
 Error Runtime::rm(const std::string& name, bool force) {
   RuntimeContainer* rc = find(name);
-  if (!rc) return make_error(LINUX_ENOENT, "no such container: " + name);
+  if (!rc) return no_such_container(name);
   collect(true);
   if (rc->state == ContainerState::Running) {
     if (!force)
       return make_error(LINUX_EBUSY, "cannot remove the running container " + name + ": stop it first, or rm -f");
-    k_.send_signal(*k_.find_host_pid(rc->c.init_host_pid), LINUX_SIGKILL, nullptr);
-    wait(name);
+    if (Error e = stop(name, 0); e.code) return e;
   }
   // Whatever is left in its cgroup (an exec'd process, an orphan) goes too.
-  Cgroup* cg = rc->c.cgroup;
-  for (int pid : std::vector<int>(cg->procs.begin(), cg->procs.end()))
-    if (Process* p = k_.find_host_pid(pid); p && p->state != ProcState::Zombie) k_.send_signal(*p, LINUX_SIGKILL, nullptr);
-  collect(true);
-  for (int pid : std::vector<int>(rc->exec_pids)) {
-    Process* p = k_.find_host_pid(pid);
-    if (p && p->state == ProcState::Zombie) k_.reap(p);
+  if (Cgroup* cg = rc->c.cgroup) {
+    for (int pid : std::vector<int>(cg->procs.begin(), cg->procs.end()))
+      if (Process* p = k_.find_host_pid(pid); p && p->state != ProcState::Zombie) k_.send_signal(*p, LINUX_SIGKILL, nullptr);
+    if (host_.run_round)
+      for (int round = 0; !cg->procs.empty() && round < 1000 && host_.run_round(); round++) {}
+    else
+      run_kernel(UINT64_MAX, [cg] { return cg->procs.empty(); });
+    collect(true);
+    if (int err = cgroup_rmdir(k_, *cg))
+      return make_error(-err, cg->path() + ": cannot remove the container's cgroup (errno " + std::to_string(-err) + ")");
   }
-  if (int err = cgroup_rmdir(k_, *cg))
-    return make_error(-err, cg->path() + ": cannot remove the container's cgroup (errno " + std::to_string(-err) + ")");
   containers_.erase(std::find_if(containers_.begin(), containers_.end(), [rc](const auto& c) { return c.get() == rc; }));
   k_.layers.prune();
   return {};
@@ -248,28 +329,33 @@ Error Runtime::rm(const std::string& name, bool force) {
 ErrorOr<std::string> Runtime::logs(const std::string& name) const {
   for (const auto& c : containers_)
     if (c->c.name == name) return c->logs;
-  return make_error(LINUX_ENOENT, "no such container: " + name);
+  return no_such_container(name);
 }
 
 ErrorOr<ContainerStats> Runtime::stats(const std::string& name) {
   RuntimeContainer* rc = find(name);
-  if (!rc) return make_error(LINUX_ENOENT, "no such container: " + name);
+  if (!rc) return no_such_container(name);
   collect(true);
   ContainerStats s;
   s.name = name;
   for (const auto& [pid, n] : rc->insns_by_pid) s.cpu_insns += n;
-  s.memory_current = read_number(k_, *rc->c.cgroup, "memory.current");
-  s.memory_max = read_number(k_, *rc->c.cgroup, "memory.max");
-  s.pids_current = int64_t(read_number(k_, *rc->c.cgroup, "pids.current"));
-  s.upper_bytes = vfs::tree_bytes(*rc->c.rootfs.overlay->upper);
-  s.copy_ups = rc->c.rootfs.overlay->copy_ups;
-  s.whiteouts = rc->c.rootfs.overlay->whiteouts;
+  if (Cgroup* cg = rc->c.cgroup) {
+    s.memory_current = read_number(k_, *cg, "memory.current");
+    s.memory_max = read_number(k_, *cg, "memory.max");
+    s.pids_current = int64_t(read_number(k_, *cg, "pids.current"));
+  }
+  if (const auto& ov = rc->c.rootfs.overlay) {  // a Failed container has none
+    s.upper_bytes = vfs::tree_bytes(*ov->upper);
+    s.copy_ups = ov->copy_ups;
+    s.whiteouts = ov->whiteouts;
+  }
   return s;
 }
 
 uint64_t Runtime::uppers_bytes() const {
   uint64_t n = 0;
-  for (const auto& c : containers_) n += vfs::tree_bytes(*c->c.rootfs.overlay->upper);
+  for (const auto& c : containers_)
+    if (c->c.rootfs.overlay) n += vfs::tree_bytes(*c->c.rootfs.overlay->upper);
   return n;
 }
 
@@ -279,6 +365,10 @@ bool Runtime::init_gone(const RuntimeContainer& rc) const {
   if (rc.state != ContainerState::Running) return true;
   const Process* init = k_.find_host_pid(rc.c.init_host_pid);
   return !init || init->state == ProcState::Zombie;
+}
+
+void Runtime::signal_init(const RuntimeContainer& rc, int signal) {
+  if (!init_gone(rc)) k_.send_signal(*k_.find_host_pid(rc.c.init_host_pid), signal, nullptr);
 }
 
 void Runtime::collect(bool reap) {
@@ -300,10 +390,13 @@ void Runtime::collect(bool reap) {
     }
     if (rc->state != ContainerState::Running) continue;
     if (const Process* init = k_.find_host_pid(rc->c.init_host_pid)) rc->insns_by_pid[init->host_pid()] = init->user_insns;
+    // Reaping changes the process table: only between runs of the kernel.
+    // (A zero budget only looks, fires the alarms that are due, and reaps
+    // the init if it has exited.)
+    if (reap) wait_container(k_, rc->c, 0);
     if (init_gone(*rc)) {
-      // Reaping changes the process table: only between runs of the kernel.
       if (!reap) continue;
-      wait_container(k_, rc->c, 0);  // a zero budget only looks, and reaps the init
+      rc->c.exited = true;
       rc->state = ContainerState::Exited;
       rc->stop_deadline_ns = 0;
     } else if (rc->stop_deadline_ns && k_.now_ns() >= rc->stop_deadline_ns) {

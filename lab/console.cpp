@@ -403,13 +403,13 @@ ParsedCommand parse_ctr(const std::vector<std::string>& w) {
       char* end = nullptr;
       long n = std::strtol(val.c_str(), &end, 10);
       if (val.empty() || *end || n < 1 || n > 10000) return fail("ctr run: --cpu-weight '" + val + "': expected a number from 1 to 10000");
-      c.cgroup_writes.push_back({"cpu.weight", std::to_string(n)});
+      c.cpu_weight = uint32_t(n);
     } else if (w[i] == "--cpus") {
       // Docker's --cpus: a quota of X periods of 100 ms each period.
       char* end = nullptr;
       double x = std::strtod(val.c_str(), &end);
       if (val.empty() || *end || !(x >= 0.01) || x > 1024) return fail("ctr run: --cpus '" + val + "': expected a number of CPUs such as 0.5");
-      c.cgroup_writes.push_back({"cpu.max", std::to_string(uint64_t(x * 100000 + 0.5)) + " 100000"});
+      c.cpus = x;
     }
     else if (w[i] == "--memory") {
       if (!parse_size(val, c.memory_max) || c.memory_max < 4096)
@@ -574,14 +574,13 @@ Outcome run_ctr(Lab& lab, const Command& c, std::ostream& out) {
     spec.cmd = c.cmd;
     spec.memory_max = c.memory_max;
     spec.pids_max = c.pids_max;
-    CtrOptions options;
-    options.input = c.input;
-    options.cgroup_writes = c.cgroup_writes;
-    if (auto problem = lab.run_container(c.image, spec, options)) return bad("ctr run: " + *problem);
+    spec.cpu_weight = c.cpu_weight;
+    spec.cpus = c.cpus;
+    if (auto problem = lab.run_container(c.image, spec, c.input)) return bad("ctr run: " + *problem);
     // The kernel refused the program: the container exists, failed, and
     // says why, as `docker run` prints the runtime's error.
     const LabContainer* lc = lab.containers().back().get();
-    if (lc->failed) out << "ctr run " << lc->c.name << ": " << lc->error << "\n";
+    if (lc->state == containers::ContainerState::Failed) out << "ctr run " << lc->c.name << ": " << lc->error << "\n";
     return {};
   }
   if (c.verb == Verb::CtrLogs) {
@@ -597,9 +596,9 @@ Outcome run_ctr(Lab& lab, const Command& c, std::ostream& out) {
   for (const auto& lc : lab.containers()) {
     std::string cmd;
     for (const auto& a : lc->cmd) cmd += (cmd.empty() ? "" : " ") + a;
-    std::string state = lc->failed ? "failed(" + std::to_string(lc->c.exit_code) + ")"
+    std::string state = lc->state == containers::ContainerState::Failed ? "failed(" + std::to_string(lc->c.exit_code) + ")"
                         : lc->c.exited ? "exited(" + std::to_string(lc->c.exit_code) + ")" : "running";
-    std::snprintf(line, sizeof line, "%-16s %-12s %-8s %-6d %s\n", lc->c.name.c_str(), lc->image.c_str(), state.c_str(),
+    std::snprintf(line, sizeof line, "%-16s %-12s %-8s %-6d %s\n", lc->c.name.c_str(), lc->c.image.c_str(), state.c_str(),
                   lc->c.init_host_pid, cmd.c_str());
     out << line;
   }
@@ -633,7 +632,7 @@ Outcome run_ctr_verb(Lab& lab, const Command& c, std::ostream& out) {
           return v ? format_value(*v) : std::string("-");
         };
         std::snprintf(line, sizeof line, "%-16s %-8s %14s %12s %12s %8s %9s\n", lc->c.name.c_str(),
-                      lc->failed ? "failed" : lc->c.exited ? "exited" : "running", probe("memory.current").c_str(),
+                      containers::state_name(lc->state), probe("memory.current").c_str(),
                       probe("pids.current").c_str(), probe("upper_bytes").c_str(), probe("copy_ups").c_str(),
                       probe("whiteouts").c_str());
         out << line;
@@ -643,10 +642,10 @@ Outcome run_ctr_verb(Lab& lab, const Command& c, std::ostream& out) {
     case Verb::CtrImages: {
       std::snprintf(line, sizeof line, "%-24s %6s %12s  %s\n", "IMAGE", "LAYERS", "BYTES", "TOP LAYER");
       out << line;
-      for (const auto& [name, image] : lab.images()) {
+      for (const containers::ImageInfo& image : lab.images()) {
         const auto& top = image.layers.back();
-        std::snprintf(line, sizeof line, "%-24s %6zu %12llu  %.19s %s\n", name.c_str(), image.layers.size(),
-                      (unsigned long long)image.bytes(), top->id.c_str(), top->created_by.c_str());
+        std::snprintf(line, sizeof line, "%-24s %6zu %12llu  %.19s %s\n", image.name.c_str(), image.layers.size(),
+                      (unsigned long long)image.bytes, top->id.c_str(), top->created_by.c_str());
         out << line;
       }
       out << "layer store: " << lab.kernel.layers.layers().size() << " layers, " << lab.kernel.layers.bytes()
@@ -703,9 +702,9 @@ Outcome run_host_ps(Lab& lab, std::ostream& out) {
     out << line;
   }
   for (const auto& lc : lab.containers()) {
-    std::string detail = "host pid " + std::to_string(lc->c.init_host_pid) + ", image " + lc->image;
+    std::string detail = "host pid " + std::to_string(lc->c.init_host_pid) + ", image " + lc->c.image;
     std::snprintf(line, sizeof line, "%-4s %-16s %-10s %s\n", "ctr", lc->c.name.c_str(),
-                  lc->failed ? "failed" : lc->c.exited ? "exited" : "running", detail.c_str());
+                  containers::state_name(lc->state), detail.c_str());
     out << line;
   }
   // The container kernel's process table as the host sees it: every

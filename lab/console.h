@@ -85,7 +85,8 @@ struct Command {
   uint64_t memory_max = 0;  // ctr run --memory (0: no limit)
   int64_t pids_max = -1;    // ctr run --pids-limit (-1: no limit)
   std::string input;        // ctr run --input, escapes resolved
-  std::vector<std::pair<std::string, std::string>> cgroup_writes;  // ctr run --cpu-weight, --cpus
+  uint32_t cpu_weight = 0;  // ctr run --cpu-weight: cpu.weight (0: the default)
+  double cpus = 0;          // ctr run --cpus: cpu.max "<cpus*100000> 100000" (0: no limit)
   std::vector<std::string> cmd;
   std::string expr_text;               // wait until, expect, show
   std::shared_ptr<const Expr> expr;

@@ -280,16 +280,14 @@ StepResult step_container(Lab& lab, const std::string& name, std::optional<uint3
     return true;
   };
   const uint64_t insns_before = k.cpu.s.insns;
-  k.run(max_insns, [&] { return seen.has_value(); });
-  k.stop_after_syscall = nullptr;
   // A container whose init ended during the step is collected, as a round does.
-  for (const auto& c : lab.containers())
-    if (!c->c.exited) containers::wait_container(k, c->c, 0);
+  lab.runtime.run_kernel(max_insns, [&] { return seen.has_value(); });
+  k.stop_after_syscall = nullptr;
   res.insns = k.cpu.s.insns - insns_before;
   if (!seen) {
     res.status = StepStatus::Budget;
-    res.message = fmt::format("{}: no system call{} after {} instructions", name,
-                              nr ? " " + syscall_label(*nr) : std::string(), res.insns);
+    res.message = fmt::format("{}: no system call{}{} after {} instructions", name, nr ? " " : "",
+                              nr ? syscall_label(*nr) : std::string(), res.insns);
     return res;
   }
   res.status = StepStatus::Stopped;

@@ -8,7 +8,6 @@
 #include <sys/wait.h>
 
 #include "containers/image.h"
-#include "containers/linux_abi.h"
 #include "emulator/loader.h"
 #include "emulator/remote_vm.h"
 #if __has_include("minios_paths.h")
@@ -17,7 +16,6 @@
 
 namespace isolab::lab {
 
-Lab::Lab() = default;
 
 void Lab::hook(emulator::Vm& vm) {
   emulator::Vm* v = &vm;
@@ -193,97 +191,26 @@ containers::ErrorOr<containers::Image> find_image(const std::string& name) {
   return containers::make_error(2, "unknown image '" + name + "' (images: minios, busybox, hello-amd64)");
 }
 
-// How `docker run` reports the errno of a failed exec: strerror's words.
-std::string errno_words(int code) {
-  switch (code) {
-    case containers::linux_abi::LINUX_ENOEXEC: return "exec format error";
-    case containers::linux_abi::LINUX_EACCES: return "permission denied";
-    case containers::linux_abi::LINUX_ENOENT: return "no such file or directory";
-    case containers::linux_abi::LINUX_E2BIG: return "argument list too long";
-    case containers::linux_abi::LINUX_ENOMEM: return "cannot allocate memory";
-    default: return "error " + std::to_string(code);
-  }
+// The runtime's error message, or nullopt.
+std::optional<std::string> problem(const containers::Error& e) {
+  if (!e.code) return std::nullopt;
+  return e.message;
 }
 
 }  // namespace
 
-std::optional<std::string> Lab::run_container(const std::string& image_name, containers::ContainerSpec spec,
-                                              const CtrOptions& options) {
-  if (kernel.faults.dead)
-    return "the container kernel is dead (" + kernel.faults.oops_reason + "): nothing starts on it any more";
-  // An image is loaded once and kept (its layers are in the kernel's layer
-  // store, each once, however many containers use it).
-  if (!images_.count(image_name)) {
-    auto loaded = find_image(image_name);
-    if (!loaded) return loaded.error().message;
-    images_[image_name] = std::move(*loaded);
-  }
-  const containers::Image* image = &images_.at(image_name);
-  std::string name = spec.name.empty() ? image->name : spec.name;
-  if (find_container(name)) return "a container named '" + name + "' exists already";
-  spec.name = name;
-  for (const auto& [file, text] : options.cgroup_writes) {
-    containers::Cgroup parent, child;  // a cgroup whose parent enables every controller
-    parent.subtree_control = containers::CGROUP_ALL_CONTROLLERS;
-    child.parent = &parent;
-    if (!containers::cgroup_file(child, file))
-      return "this kernel's cgroups have no " + file + " file (its controller is not part of this build)";
-  }
-  auto lc = std::make_unique<LabContainer>();
-  LabContainer* raw = lc.get();
-  lc->input = options.input;
-  containers::Kernel* k = &kernel;
-  auto streams = std::make_shared<containers::vfs::HostStreams>();
-  streams->write = [raw, k](int, const char* data, size_t len) {
-    if (!raw->started_output && len > 0) {
-      raw->started_output = true;
-      raw->start_insns = k->cpu.s.insns - raw->run_insns;
-      raw->start_ns = k->now_ns() - raw->run_ns;
-    }
-    raw->logs.append(data, len);
-  };
-  // stdin: what --input gave, then end of file (empty: at once, as with `docker run -d`).
-  streams->read = [raw](char* buf, size_t len) -> long {
-    size_t n = std::min(len, raw->input.size());
-    std::copy_n(raw->input.data(), n, buf);
-    raw->input.erase(0, n);
-    return long(n);
-  };
-  streams->tty = false;
-  spec.streams = streams;
-  lc->streams = streams;
-  lc->image = image_name;
-  lc->cmd = spec.cmd.empty() ? std::vector<std::string>{"sh"} : spec.cmd;
-  lc->run_insns = kernel.cpu.s.insns;
-  lc->run_ns = kernel.now_ns();
-  auto c = containers::start_container(kernel, *image, spec);
-  if (!c) {
-    // A command missing from the image is a mistake in the command line;
-    // a program the kernel will not execute is what the container does.
-    if (c.code() == containers::linux_abi::LINUX_ENOENT || c.code() == containers::linux_abi::LINUX_EEXIST)
-      return c.error().message;
-    lc->failed = true;
-    lc->error = errno_words(c.code()) + ": " + c.error().message;
-    lc->c.name = name;
-    lc->c.exited = true;
-    lc->c.exit_code = 126;  // Docker's "cannot invoke the command"
-    lc->c.cgroup = containers::cgroup_find(kernel, "/" + name);
-  } else {
-    lc->c = *c;
-  }
-  containers_.push_back(std::move(lc));
-  // Nothing of the container has run yet (the kernel runs in rounds).
-  if (!raw->failed)
-    for (const auto& [file, text] : options.cgroup_writes)
-      if (int err = containers::cgroup_write(kernel, *raw->c.cgroup, file, text))
-        return file + ": writing '" + text + "' failed: " + errno_words(-err);
-  return std::nullopt;
+Lab::Lab() {
+  runtime.image_source = find_image;
+  runtime.set_host_clock({[this] { return now_ns_; }, [this] { return run_round(); }});
 }
 
-LabContainer* Lab::find_container(const std::string& name) {
-  for (auto& c : containers_)
-    if (c->c.name == name) return c.get();
-  return nullptr;
+std::optional<std::string> Lab::run_container(const std::string& image_name, containers::ContainerSpec spec,
+                                              const std::string& input) {
+  containers::RunOptions options;
+  options.input = input;
+  auto c = runtime.run(image_name, std::move(spec), options);
+  if (!c) return c.error().message;
+  return std::nullopt;
 }
 
 bool Lab::run_round() {
@@ -305,148 +232,36 @@ bool Lab::run_round() {
   };
   bool busy = false;
   for (const auto& [pid, p] : kernel.processes()) busy |= p->state != containers::ProcState::Zombie;
-  if (!idle_until_round_end()) kernel.run(kRoundNs / kernel.config.ns_per_insn, idle_until_round_end);
-  // Collect containers whose init exited (a zero budget only looks), and
-  // exec'd processes that ended.
-  for (auto& c : containers_) {
-    if (!c->c.exited) containers::wait_container(kernel, c->c, 0);
-    reap_execs(*c);
-  }
+  if (!idle_until_round_end()) runtime.run_kernel(kRoundNs / kernel.config.ns_per_insn, idle_until_round_end);
+  // Collect containers whose init exited, and exec'd processes that ended.
+  runtime.collect_exits();
   now_ns_ = round_end;
   return vms > 0 || busy;
 }
 
-// --- Docker's verbs ------------------------------------------------------------------
-
-namespace {
-
-using namespace containers::linux_abi;
-
-// A copy of a tree that shares the files' bytes (each side copies them
-// before its first write): a snapshot of an upper layer for commit.
-containers::vfs::InodePtr snapshot_tree(const containers::vfs::InodePtr& in) {
-  auto copy = std::make_shared<containers::vfs::Inode>(*in);
-  copy->frozen = false;
-  for (auto& [name, child] : copy->entries) child = snapshot_tree(child);
-  return copy;
-}
-
-// Docker's reference grammar, cut down: lower-case letters, digits, . _ -
-// and an optional :tag.
-bool valid_image_name(const std::string& name) {
-  size_t colon = name.find(':');
-  std::string repo = name.substr(0, colon), tag = colon == std::string::npos ? "x" : name.substr(colon + 1);
-  if (repo.empty() || tag.empty() || name.size() > 128 || !std::isalnum(uint8_t(repo[0]))) return false;
-  for (char ch : repo)
-    if (!(std::islower(uint8_t(ch)) || std::isdigit(uint8_t(ch)) || ch == '.' || ch == '_' || ch == '-')) return false;
-  for (char ch : tag)
-    if (!(std::isalnum(uint8_t(ch)) || ch == '.' || ch == '_' || ch == '-')) return false;
-  return true;
-}
-
-}  // namespace
-
-void Lab::reap_execs(LabContainer& lc) {
-  for (auto it = lc.exec_pids.begin(); it != lc.exec_pids.end();) {
-    containers::Process* p = kernel.find_host_pid(*it);
-    if (p && p->state != containers::ProcState::Zombie) {
-      ++it;
-      continue;
-    }
-    if (p) kernel.reap(p);
-    it = lc.exec_pids.erase(it);
-  }
-}
+// --- Docker's verbs: the runtime's ---------------------------------------------------
 
 std::optional<std::string> Lab::exec_container(const std::string& name, const std::vector<std::string>& cmd) {
-  LabContainer* lc = find_container(name);
-  if (!lc) return "no container named '" + name + "'";
-  if (lc->c.exited) return "container " + name + " is not running";
-  if (cmd.empty() || cmd[0].empty()) return "no command to run";
-  if (kernel.faults.dead) return "the container kernel is dead (" + kernel.faults.oops_reason + ")";
-  containers::Process* init = kernel.find_host_pid(lc->c.init_host_pid);
-  if (!init) return "container " + name + " is not running";
-  std::string path = containers::find_program(init->root, cmd[0]);
-  if (path.empty()) return cmd[0] + ": not found in the container's PATH (/bin:/usr/bin:/sbin:/usr/sbin)";
-  containers::SpawnSpec s;
-  s.container = lc->c.name;
-  s.root = init->root;
-  s.path = path;
-  s.argv = cmd;
-  s.envp = {"PATH=/bin:/usr/bin:/sbin:/usr/sbin", "HOME=/root", "HOSTNAME=" + lc->c.hostname};
-  s.streams = lc->streams;
-  s.cgroup = lc->c.cgroup;
-  s.join = init;
-  auto p = kernel.spawn(s);
-  if (!p) return containers::exec_failure(s.root, path, p.error()).message;
-  lc->exec_pids.push_back((*p)->host_pid());
+  auto pid = runtime.exec(name, cmd);
+  if (!pid) return pid.error().message;
   return std::nullopt;
 }
 
 std::optional<std::string> Lab::kill_container(const std::string& name, int signal) {
-  LabContainer* lc = find_container(name);
-  if (!lc) return "no container named '" + name + "'";
-  if (signal < 1 || signal > LINUX_NSIG) return "invalid signal " + std::to_string(signal);
-  containers::Process* init = lc->c.exited ? nullptr : kernel.find_host_pid(lc->c.init_host_pid);
-  if (!init || init->state == containers::ProcState::Zombie) return "container " + name + " is not running";
-  kernel.send_signal(*init, signal, nullptr);
-  return std::nullopt;
+  return problem(runtime.kill(name, signal));
 }
 
 std::optional<std::string> Lab::stop_container(const std::string& name, uint64_t timeout_ns) {
-  LabContainer* lc = find_container(name);
-  if (!lc) return "no container named '" + name + "'";
-  if (lc->c.exited) return std::nullopt;  // docker stop of a stopped container succeeds
-  kill_container(name, LINUX_SIGTERM);
-  const uint64_t deadline = now_ns_ + timeout_ns;
-  // The lab runs while the init may handle SIGTERM; when nothing can run,
-  // time stands still and the timeout is over at once.
-  while (!lc->c.exited && now_ns_ < deadline && run_round()) {}
-  if (!lc->c.exited) {
-    kill_container(name, LINUX_SIGKILL);
-    for (int round = 0; !lc->c.exited && round < 1000; round++) run_round();
-  }
-  if (!lc->c.exited) return "container " + name + " did not stop";
-  return std::nullopt;
+  return problem(runtime.stop(name, timeout_ns));
 }
 
 std::optional<std::string> Lab::rm_container(const std::string& name, bool force) {
-  LabContainer* lc = find_container(name);
-  if (!lc) return "no container named '" + name + "'";
-  if (!lc->c.exited) {
-    if (!force) return "cannot remove the running container " + name + ": stop it first, or rm -f";
-    if (auto problem = stop_container(name, 0)) return problem;
-  }
-  // Whatever is left in its cgroup (an exec'd process, an orphan) goes too.
-  if (containers::Cgroup* cg = lc->c.cgroup) {
-    for (int pid : std::vector<int>(cg->procs.begin(), cg->procs.end()))
-      if (containers::Process* p = kernel.find_host_pid(pid); p && p->state != containers::ProcState::Zombie)
-        kernel.send_signal(*p, LINUX_SIGKILL, nullptr);
-    for (int round = 0; !cg->procs.empty() && round < 1000 && run_round(); round++) {}
-    reap_execs(*lc);
-    if (int err = containers::cgroup_rmdir(kernel, *cg))
-      return cg->path() + ": cannot remove the container's cgroup (errno " + std::to_string(-err) + ")";
-  }
-  containers_.erase(std::find_if(containers_.begin(), containers_.end(), [lc](const auto& c) { return c.get() == lc; }));
-  kernel.layers.prune();
-  return std::nullopt;
+  return problem(runtime.rm(name, force));
 }
 
 std::optional<std::string> Lab::commit_container(const std::string& name, const std::string& image_name) {
-  LabContainer* lc = find_container(name);
-  if (!lc) return "no container named '" + name + "'";
-  if (lc->failed || !lc->c.rootfs.overlay) return "container " + name + " has no root file system (it never started)";
-  if (!valid_image_name(image_name))
-    return "invalid reference format: '" + image_name + "' (lower-case letters, digits, . _ -, and an optional :tag)";
-  containers::Image image;
-  image.name = image_name;
-  // The container's lower layers without the init layer on top of them,
-  // then its upper layer, frozen, as the new top layer.
-  const auto& lowers = lc->c.rootfs.layers;
-  image.layers.assign(lowers.begin(), lowers.end() - 1);
-  image.layers.push_back(kernel.layers.intern(
-      containers::make_layer(snapshot_tree(lc->c.rootfs.overlay->upper), "commit " + name)));
-  images_[image_name] = std::move(image);
+  auto image = runtime.commit(name, image_name);
+  if (!image) return image.error().message;
   return std::nullopt;
 }
 
@@ -456,10 +271,6 @@ size_t Lab::vms_running() const {
   return n;
 }
 
-size_t Lab::containers_running() const {
-  size_t n = 0;
-  for (const auto& c : containers_) n += !c->c.exited;  // a failed one never ran
-  return n;
-}
+size_t Lab::containers_running() const { return runtime.ps().size(); }
 
 }  // namespace isolab::lab

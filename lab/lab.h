@@ -20,6 +20,7 @@
 
 #include "containers/container.h"
 #include "containers/kernel.h"
+#include "containers/runtime.h"
 #include "emulator/host.h"
 #include "emulator/migration.h"
 #include "lab/debugger.h"
@@ -53,31 +54,11 @@ struct MigrateSpec {
   emulator::MigrationOptions options;
 };
 
-// A container the lab started, with what it wrote.
-struct LabContainer {
-  containers::Container c;
-  std::string image;
-  std::vector<std::string> cmd;
-  std::string logs;  // stdout and stderr, interleaved as written
-  std::string input;  // what its stdin still holds (`ctr run --input`); then end of file
-  // The kernel refused to start its program (`ctr run` of a file the shared
-  // kernel cannot execute): state "failed", with the kernel's errno as words
-  // ("exec format error: ...") and Docker's exit code (126, or 127 when the
-  // program is not found). Nothing of it runs.
-  bool failed = false;
-  std::string error;
-  // The start, as lesson 9 measures it: instructions the container kernel's
-  // CPU retired, and the kernel's simulated time that passed, from `ctr run`
-  // to the container's first byte of output (0 until it writes). The kernel's
-  // CPU is shared by every container, so this counts whatever else ran
-  // meanwhile too: start one container alone to measure its start.
-  uint64_t run_insns = 0, run_ns = 0;
-  uint64_t start_insns = 0, start_ns = 0;
-  bool started_output = false;
-  // Its stdout and stderr, which `ctr exec`'d processes write to as well.
-  std::shared_ptr<containers::vfs::HostStreams> streams;
-  std::vector<int> exec_pids;  // host PIDs of `ctr exec`'d processes, until reaped
-};
+// A container the lab started: the runtime's (containers/runtime.h), with
+// what it wrote (logs), its stdin (`ctr run --input`), its start as lesson 9
+// measures it (start_insns, start_ns), and, when the shared kernel refused
+// its program, state Failed with the errno's words and exit code 126.
+using LabContainer = containers::RuntimeContainer;
 
 struct VmSpec {
   std::string name;
@@ -91,16 +72,6 @@ struct VmSpec {
   emulator::BackendKind backend = emulator::BackendKind::Interp;
 };
 
-// How `ctr run` starts a container beyond containers::ContainerSpec.
-struct CtrOptions {
-  std::string input;  // the container's stdin, then end of file (`echo TEXT | docker run -i`)
-  // Files of its cgroup written before its first instruction runs, as runc
-  // writes them: {"cpu.weight", "300"} for --cpu-weight, {"cpu.max", "50000
-  // 100000"} for --cpus. A file this kernel's cgroups do not have is an
-  // error before anything starts.
-  std::vector<std::pair<std::string, std::string>> cgroup_writes;
-};
-
 class Lab {
  public:
   Lab();
@@ -109,6 +80,9 @@ class Lab {
 
   emulator::Host host{kRoundNs};
   containers::Kernel kernel;
+  // Docker's verbs on the lab's containers. Its images come from the lab's
+  // catalog (below); its stop and rm let time pass by the lab's rounds.
+  containers::Runtime runtime{kernel};
   Breakpoints breakpoints;  // the debugger's, by VM (debugger.h)
 
   // Create a VM with its kernel loaded, not started. Returns an error
@@ -134,35 +108,28 @@ class Lab {
   // another (test programs that embed the lab without the whole command).
   std::string target_exe = std::getenv("ISOLAB_EXE") ? std::getenv("ISOLAB_EXE") : "/proc/self/exe";
 
-  // Start a container (not waiting for it). Error message or nullopt.
-  // Images: "minios" (miniOS's programs in /bin, and in /boot/minios.elf the
-  // kernel file `vm create --image minios` boots), "busybox" (when
-  // scripts/fetch-busybox has fetched it) and "hello-amd64" (/bin/hello, an
-  // x86-64 program: an image for another platform, lessons/programs/). A program the kernel refuses to
-  // execute is not an error here: the container is kept as "failed" (above).
+  // Start a container (not waiting for it), its stdin `input` then end of
+  // file. Error message or nullopt. The lab's image catalog: "minios"
+  // (miniOS's programs in /bin, and in /boot/minios.elf the kernel file `vm
+  // create --image minios` boots), "busybox" (when scripts/fetch-busybox has
+  // fetched it) and "hello-amd64" (/bin/hello, an x86-64 program: an image
+  // for another platform, lessons/programs/). A program the kernel refuses
+  // to execute is not an error here: the container is kept, Failed.
   std::optional<std::string> run_container(const std::string& image, containers::ContainerSpec spec,
-                                           const CtrOptions& options = {});
-  LabContainer* find_container(const std::string& name);
+                                           const std::string& input = {});
+  LabContainer* find_container(const std::string& name) { return runtime.find(name); }
 
-  // Docker's verbs on a container (containers/runtime.h has their model:
-  // the same rules and errors). Each returns an error message, or nullopt.
-  // exec: CMD in the container's namespaces, cgroup and root; its output
-  // goes to the container's logs.
+  // Docker's verbs on a container, as the runtime does them; each returns
+  // the runtime's error message, or nullopt. stop and rm run the lab's
+  // rounds meanwhile (VMs too); stop's timeout is lab time.
   std::optional<std::string> exec_container(const std::string& name, const std::vector<std::string>& cmd);
-  // kill: a signal (1..64) to the container's init.
   std::optional<std::string> kill_container(const std::string& name, int signal);
-  // stop: SIGTERM to the init, then SIGKILL after `timeout_ns` of lab time
-  // (at once when nothing can run); the lab runs meanwhile.
   std::optional<std::string> stop_container(const std::string& name, uint64_t timeout_ns);
-  // rm: a running container only with `force` (killed first); its upper
-  // layer and cgroup go with it, and layers nothing uses leave the store.
   std::optional<std::string> rm_container(const std::string& name, bool force);
-  // commit: the container's upper layer as a new layer over its image's
-  // layers, an image called `image` (replacing one of that name).
   std::optional<std::string> commit_container(const std::string& name, const std::string& image);
   // The images this lab has loaded or committed, by name.
-  const std::map<std::string, containers::Image>& images() const { return images_; }
-  const std::vector<std::unique_ptr<LabContainer>>& containers() const { return containers_; }
+  std::vector<containers::ImageInfo> images() const { return runtime.images(); }
+  const std::vector<std::unique_ptr<LabContainer>>& containers() const { return runtime.containers(); }
 
   // One round (see above). Returns false when nothing could run: no VM is
   // running and the container kernel is idle.
@@ -176,11 +143,8 @@ class Lab {
 
  private:
   void hook(emulator::Vm& vm);
-  void reap_execs(LabContainer& lc);  // reap its exec'd processes that ended
 
   std::map<std::string, std::unique_ptr<VmExtra>> extras_;
-  std::vector<std::unique_ptr<LabContainer>> containers_;
-  std::map<std::string, containers::Image> images_;  // loaded once, then reused; and committed ones
   uint64_t now_ns_ = 0;
 };
 

@@ -71,11 +71,9 @@ struct CtrProbe {
   std::function<Value(const LabContainer&)> read;
 };
 
-const char* ctr_state(const LabContainer& c) { return c.failed ? "failed" : c.c.exited ? "exited" : "running"; }
-
 const std::vector<CtrProbe>& ctr_probes() {
   static const std::vector<CtrProbe> probes = {
-      {"state", [](const LabContainer& c) { return Value::of(std::string(ctr_state(c))); }},
+      {"state", [](const LabContainer& c) { return Value::of(std::string(containers::state_name(c.state))); }},
       {"exit_code", [](const LabContainer& c) { return Value::of(double(c.c.exit_code)); }},
       {"pid", [](const LabContainer& c) { return Value::of(double(c.c.init_host_pid)); }},
       {"logs", [](const LabContainer& c) { return Value::of(c.logs); }},
@@ -316,7 +314,7 @@ std::optional<Value> read_ctr_ns(Lab& lab, const LabContainer& c, const std::str
 constexpr const char* kAgeField = "age_usec";
 
 Value ctr_age_usec(const Lab& lab, const LabContainer& c) {
-  return Value::of(double((lab.kernel.now_ns() - c.run_ns) / 1000));
+  return Value::of(double((lab.kernel.now_ns() - c.started_ns) / 1000));
 }
 
 // Shape only: which table entry `p` names, or an error.

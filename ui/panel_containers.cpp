@@ -150,7 +150,7 @@ void draw_layers(Session& s) {
               (unsigned long long)store_bytes);
   std::map<std::string, std::pair<const containers::Container*, int>> images;
   for (const auto& lc : s.lab.containers()) {
-    auto& [first, users] = images[lc->image];
+    auto& [first, users] = images[lc->c.image];
     if (!first) first = &lc->c;
     users++;
   }
@@ -200,7 +200,7 @@ void draw_containers(Session& s, PanelPlace p) {
           ImGui::TableNextColumn();
           ImGui::TextUnformatted(lc->c.name.c_str());
           ImGui::TableNextColumn();
-          ImGui::Text("%s (shared, read-only)", lc->image.c_str());
+          ImGui::Text("%s (shared, read-only)", lc->c.image.c_str());
           ImGui::TableNextColumn();
           if (lc->c.exited) ImGui::Text("exited(%d)", lc->c.exit_code);
           else ImGui::TextUnformatted("running");

@@ -3,6 +3,7 @@
 // the sharing of image layers between containers.
 #include <doctest/doctest.h>
 
+#include "containers/fault.h"
 #include "containers/linux_abi.h"
 #include "containers/runtime.h"
 #include "tests/containers/overlay_image.h"
@@ -281,4 +282,121 @@ TEST_CASE("runtime: --cpu-weight and --cpus write cpu.weight and cpu.max, or say
     CHECK(c.error().message.find("cpu.weight") != std::string::npos);
     CHECK_FALSE(cgroup_find(k, "/cpu"));  // nothing left behind
   }
+}
+
+TEST_CASE("runtime: a program the kernel will not execute leaves a failed container, exit code 126") {
+  Kernel k;
+  Runtime rt(k);
+  rt.add_image(fs_image());
+  auto c = rt.run("fs", spec_of("x", {"/etc/motd"}), attached());
+  REQUIRE_MESSAGE(c.ok(), c.error().message);  // docker run keeps the container
+  CHECK((*c)->state == ContainerState::Failed);
+  CHECK(std::string(state_name((*c)->state)) == "failed");
+  CHECK((*c)->c.exited);
+  CHECK((*c)->c.exit_code == 126);
+  CHECK((*c)->error.rfind("exec format error: ", 0) == 0);  // strerror's words, then what the loader found
+  CHECK((*c)->error.find("not an ELF file") != std::string::npos);
+  CHECK((*c)->c.image == "fs");
+  CHECK(rt.ps().empty());
+  CHECK(rt.ps(true).size() == 1);
+  CHECK(rt.stats("x").ok());  // no root file system: nothing to count
+  CHECK(rt.commit("x", "img").code() == LINUX_EINVAL);
+  CHECK(rt.exec("x", {"true"}).code() == LINUX_EINVAL);
+  CHECK(rt.rm("x").code == 0);  // it never ran: no force needed
+  CHECK_FALSE(cgroup_find(k, "/x"));
+  // A command the image does not have is a mistake in the command line.
+  CHECK(rt.run("fs", spec_of("y", {"nosuch"})).code() == LINUX_ENOENT);
+  CHECK_FALSE(rt.find("y"));
+}
+
+TEST_CASE("runtime: input is the container's stdin, then end of file") {
+  Kernel k;
+  Runtime rt(k);
+  rt.add_image(fs_image());
+  RunOptions o = attached();
+  o.input = "typed text\n";
+  auto c = rt.run("fs", spec_of("in", {"cat"}), o);
+  REQUIRE_MESSAGE(c.ok(), c.error().message);
+  CHECK((*c)->state == ContainerState::Exited);  // cat saw the end of its input
+  CHECK(*rt.logs("in") == "typed text\n");
+  CHECK((*c)->input.empty());
+}
+
+TEST_CASE("runtime: the start is measured from run to the first byte of output, in instructions and simulated time") {
+  Kernel k;
+  Runtime rt(k);
+  rt.add_image(fs_image());
+  auto quiet = rt.run("fs", spec_of("quiet", {"true"}), attached());
+  REQUIRE(quiet.ok());
+  CHECK_FALSE((*quiet)->started_output);
+  CHECK((*quiet)->start_insns == 0);
+  const uint64_t insns0 = k.cpu.s.insns, ns0 = k.now_ns();
+  auto c = rt.run("fs", spec_of("e", {"echo", "hi"}), attached());
+  REQUIRE(c.ok());
+  CHECK((*c)->started_output);
+  CHECK((*c)->started_insns == insns0);
+  CHECK((*c)->start_insns > 0);
+  CHECK((*c)->start_insns <= k.cpu.s.insns - insns0);
+  CHECK((*c)->start_ns > 0);
+  CHECK((*c)->start_ns <= k.now_ns() - ns0);
+}
+
+TEST_CASE("runtime: a dead kernel (an oops) starts no container") {
+  Kernel k;
+  Runtime rt(k);
+  rt.add_image(fs_image());
+  REQUIRE(rt.run("fs", spec_of("s", {"sleep", "1000"})).ok());
+  fault_oops(k);
+  auto c = rt.run("fs", spec_of("t", {"true"}));
+  CHECK(c.code() == LINUX_EIO);
+  CHECK(c.error().message.find("the container kernel is dead") == 0);
+  CHECK_FALSE(rt.find("t"));
+}
+
+TEST_CASE("runtime: images run does not know come from the image source, once") {
+  Kernel k;
+  Runtime rt(k);
+  int pulls = 0;
+  rt.image_source = [&](const std::string& name) -> ErrorOr<Image> {
+    pulls++;
+    if (name == "fs") return fs_image();
+    return make_error(LINUX_ENOENT, "no image '" + name + "' here");
+  };
+  REQUIRE(rt.run("fs", spec_of("a", {"true"}), attached()).ok());
+  REQUIRE(rt.run("fs", spec_of("b", {"true"}), attached()).ok());
+  CHECK(pulls == 1);
+  CHECK(rt.images().size() == 1);
+  auto missing = rt.run("nope", spec_of("c", {"true"}));
+  CHECK(missing.code() == LINUX_ENOENT);
+  CHECK(missing.error().message == "no image 'nope' here");
+}
+
+TEST_CASE("runtime: on a host clock, stop and rm let time pass by the host's rounds") {
+  Kernel k;
+  Runtime rt(k);
+  rt.add_image(fs_image());
+  // A host whose round is 1 ms of its own time, in which the kernel runs
+  // its share (10,000 instructions).
+  uint64_t host_ns = 0;
+  int rounds = 0;
+  rt.set_host_clock({[&] { return host_ns; }, [&] {
+                       rounds++;
+                       host_ns += 1'000'000;
+                       return rt.run_kernel(10'000) != RunResult::Idle;
+                     }});
+  REQUIRE(rt.run("fs", spec_of("stubborn", {"fsprobe", "ignore", "15", "spin"})).ok());
+  rt.run_kernel(1'000'000);
+  REQUIRE(*rt.logs("stubborn") == "ignore=0\n");
+  CHECK(rt.stop("stubborn", 20'000'000).code == 0);  // 20 ms of host time
+  CHECK(rt.find("stubborn")->c.exit_code == 128 + LINUX_SIGKILL);
+  CHECK(host_ns >= 20'000'000);
+  CHECK(rounds >= 20);
+  CHECK(rounds <= 22);  // the timeout's rounds, then the SIGKILL's
+  // rm -f of a running container stops it at once on the host's rounds.
+  REQUIRE(rt.run("fs", spec_of("spinner", {"spin"})).ok());
+  rounds = 0;
+  CHECK(rt.rm("spinner", true).code == 0);
+  CHECK(rounds >= 1);
+  CHECK(rounds <= 3);
+  CHECK_FALSE(rt.find("spinner"));
 }
