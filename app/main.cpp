@@ -11,6 +11,7 @@
 #include "app/ctr_run.h"
 #include "app/lesson_cmd.h"
 #include "app/tour.h"
+#include "app/vm_receive.h"
 #include "app/vm_run.h"
 #include "ui/gui_main.h"
 
@@ -59,6 +60,14 @@ int main(int argc, char** argv) {
   vm_run->add_option("--trace", vmo.trace, "write every event as JSON lines to FILE");
   vm_run->add_option("--cmdline", vmo.cmdline, "extra kernel command line");
   vm_run->add_flag("--stats", vmo.stats, "print instructions retired, guest time and VM exits by reason on stderr");
+  isolab::app::VmReceiveOptions vro;
+  auto* vm_receive = vm->add_subcommand("receive", "wait for one live migration (vm migrate --to), then run the VM as vm run does");
+  vm_receive->add_option("--listen", vro.listen, "ADDR:PORT to listen on; port 0 picks a free one, said on stderr")->required();
+  vm_receive->add_option("--port-file", vro.port_file, "also write the port listened on to FILE");
+  vm_receive->add_option("--input", vro.input, "text typed into the serial console after the VM arrives (\\n for Enter)");
+  vm_receive->add_option("--timeout", vro.timeout, "guest-time limit after arrival, e.g. 10s (default 60s); exit 124 when reached");
+  vm_receive->add_option("--trace", vro.trace, "write every event as JSON lines to FILE");
+  vm_receive->add_flag("--quiet", vro.quiet, "no 'listening on' line");
   auto* ctr = app.add_subcommand("ctr", "run containers on the simulated host kernel");
   ctr->allow_extras();
   auto* console = app.add_subcommand("console", "the lab console: read commands from SCRIPT or stdin");
@@ -126,6 +135,7 @@ int main(int argc, char** argv) {
     return rc;
   }
   if (*vm_run) return isolab::app::vm_run(vmo);
+  if (*vm_receive) return isolab::app::vm_receive(vro);
   if (*vm) return not_built("vm", "issue #3");
   if (*ctr) return not_built("ctr", "issue #5");
   if (*console) {

@@ -144,19 +144,24 @@ int vm_run(const VmRunOptions& o) {
     for (const mmu::MmuCounterField& f : mmu::kMmuCounterFields)
       std::fprintf(stderr, "vm.mmu.%s %llu\n", f.name, (unsigned long long)(mmu.*f.field));
   }
+  return vm_exit_status("isolab vm run", stop, m, backend->failure(), o.timeout);
+}
+
+int vm_exit_status(const char* command, emulator::MachineStop stop, const emulator::Machine& m, const std::string& failure,
+                   const std::string& timeout) {
   switch (stop) {
     case emulator::MachineStop::DebugExit: return int(m.exit_code() & 0xFF);
     case emulator::MachineStop::Halted: return 0;
     case emulator::MachineStop::TripleFault:
-      if (std::string failure = backend->failure(); !failure.empty()) {
-        std::fprintf(stderr, "isolab vm run: %s\n", failure.c_str());
+      if (!failure.empty()) {
+        std::fprintf(stderr, "%s: %s\n", command, failure.c_str());
         return 1;
       }
-      std::fprintf(stderr, "isolab vm run: the guest triple-faulted at %04x:%08x\n", m.cpu.s.seg[cpu::CS].selector, m.cpu.s.eip);
+      std::fprintf(stderr, "%s: the guest triple-faulted at %04x:%08x\n", command, m.cpu.s.seg[cpu::CS].selector, m.cpu.s.eip);
       return 1;
     case emulator::MachineStop::Exited:  // stop_on_exit is never set here
     case emulator::MachineStop::Timeout:
-      std::fprintf(stderr, "isolab vm run: timeout after %s of guest time\n", o.timeout.c_str());
+      std::fprintf(stderr, "%s: timeout after %s of guest time\n", command, timeout.c_str());
       return 124;
   }
   return 1;

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "emulator/machine.h"
+
 namespace isolab::app {
 
 struct VmRunOptions {
@@ -22,6 +24,12 @@ struct VmRunOptions {
 };
 
 int vm_run(const VmRunOptions& options);
+
+// The exit status of a VM command after its run stopped with `stop`
+// (DESIGN.md section 7), with the line on stderr that a failure or a
+// timeout gets, prefixed by `command`.
+int vm_exit_status(const char* command, emulator::MachineStop stop, const emulator::Machine& m, const std::string& failure,
+                   const std::string& timeout);
 
 
 }  // namespace isolab::app

@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "cpu/dirty_log.h"
+
 namespace isolab::cpu {
 
 class Bus {
@@ -38,6 +40,10 @@ class Bus {
   // as all ones, as an ISA bus with nothing driving it does.
   virtual uint32_t io_read(uint16_t port, int size) { return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1; }
   virtual void io_write(uint16_t port, int size, uint32_t value) {}
+
+  // Pages of RAM written while the log is on (cpu/dirty_log.h): the CPU
+  // and the page walker mark it; a migrating VMM reads it.
+  DirtyLog dirty_log;
 };
 
 // A bus that is only RAM: used by tests, benchmarks and fuzzers.

@@ -75,6 +75,12 @@ void Cpu::fill_tlb(uint32_t lin, uint32_t phys, bool write, bool user, bool writ
   uint32_t idx = (lin >> 12) & (TLB_SIZE - 1);
   TlbEntry e{lin & ~0xFFFu, bus.ram() + page};
   tlb_read_[user][idx] = e;
+  // Dirty logging (dirty_log.h): a write marks the page; a clean page gets
+  // no direct write entry, so its first write comes back here.
+  if (bus.dirty_log.on) {
+    if (write) bus.dirty_log.mark(page, true);
+    else if (!bus.dirty_log.is_dirty(page)) writable = false;
+  }
   if (writable && !bus.is_readonly_page(page) && !blocks_->is_code_page(page) && !is_watched(page))
     tlb_write_[user][idx] = e;
   else if (write || tlb_write_[user][idx].tag == e.tag) tlb_write_[user][idx] = TlbEntry{};
@@ -127,6 +133,18 @@ void Cpu::watch_page(uint32_t page) {
   if (watched_[page >> 12]) return;
   watched_[page >> 12] = 1;
   flush_write_tlb();  // one of the direct write mappings may reach this page
+}
+
+void Cpu::start_dirty_round() {
+  DirtyLog& log = bus.dirty_log;
+  log.on = true;
+  log.dirty.assign(size_t((bus.ram_size() + 4095) >> 12), 0);
+  flush_write_tlb();  // every page is clean again: its next write must be seen
+}
+
+void Cpu::stop_dirty_log() {
+  bus.dirty_log.on = false;
+  bus.dirty_log.dirty.clear();
 }
 
 void Cpu::unwatch_page(uint32_t page) {

@@ -264,6 +264,12 @@ class Cpu {
   void watch_page(uint32_t phys_page);
   void unwatch_page(uint32_t phys_page);
   bool is_watched(uint32_t phys_page) const { return !watched_.empty() && watched_[phys_page >> 12]; }
+  // Dirty logging (dirty_log.h), as KVM's KVM_GET_DIRTY_LOG re-arms it:
+  // clear the bus's log and drop every direct write entry of the soft TLB,
+  // so the next write to each page is seen and marks it. stop_dirty_log()
+  // turns the log off (write entries come back on their own as they refill).
+  void start_dirty_round();
+  void stop_dirty_log();
   // Invalidate decoded code on the physical page (self-modifying code).
   void invalidate_code(uint32_t phys_page);
   // Fetch bytes for the decoder by linear address (may fault).

@@ -11,6 +11,7 @@ const char* vm_state_name(VmState s) {
     case VmState::Halted: return "halted";
     case VmState::Exited: return "exited";
     case VmState::Crashed: return "crashed";
+    case VmState::Migrated: return "migrated";
   }
   return "unknown";
 }

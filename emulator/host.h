@@ -18,7 +18,8 @@
 
 namespace isolab::emulator {
 
-enum class VmState { Created, Running, Paused, Halted, Exited, Crashed };
+// Migrated: sent to another host by `vm migrate --to` (migration.h), gone from this one.
+enum class VmState { Created, Running, Paused, Halted, Exited, Crashed, Migrated };
 const char* vm_state_name(VmState s);
 
 struct Vm {

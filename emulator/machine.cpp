@@ -101,6 +101,16 @@ uint64_t Machine::private_ram_bytes() const {
   return kib * 1024;
 }
 
+std::vector<uint32_t> Machine::take_dirty_pages() {
+  std::vector<uint32_t> pages;
+  if (!dirty_log.on) return pages;
+  const std::vector<uint8_t>& bits = dirty_log.dirty;
+  for (size_t pfn = 0; pfn < bits.size(); pfn++)
+    if (bits[pfn]) pages.push_back(uint32_t(pfn));
+  cpu.start_dirty_round();
+  return pages;
+}
+
 void Machine::attach(Device& d) {
   devices_.push_back(&d);
   for (IoRange r : d.io_ranges())

@@ -162,6 +162,24 @@ class Machine : public cpu::Bus, public cpu::CpuHooks, public cpu::InterruptSour
   uint64_t private_ram_bytes() const;
   void set_idle_ns(uint64_t ns) { idle_ns_ = ns; }
   uint32_t exit_code() const { return exit_code_; }
+  // The debug-exit code, for a VM whose guest runs in another process
+  // (emulator/remote_vm.h) and reported it from there.
+  void set_exit_code(uint32_t code) { exit_code_ = code; }
+
+  // Dirty-page logging for live migration (cpu/dirty_log.h, migration.h).
+  // start_dirty_log() turns it on with every page clean; take_dirty_pages()
+  // returns the page numbers (guest-physical address / 4096) written since
+  // the last call, in order (none while the log is off), and starts a new round with every page clean
+  // and write-protected again, as KVM_GET_DIRTY_LOG does.
+  void start_dirty_log() {
+    dirty_log.wp_faults = 0;
+    cpu.start_dirty_round();
+  }
+  std::vector<uint32_t> take_dirty_pages();
+  void stop_dirty_log() { cpu.stop_dirty_log(); }
+  // First writes to a clean page since logging began: each one cost a
+  // slow-path write (a write-protection fault on KVM).
+  uint64_t dirty_log_wp_faults() const { return dirty_log.wp_faults; }
 
   // cpu::Bus
   uint8_t* ram() override { return ram_; }

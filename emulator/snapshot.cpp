@@ -73,52 +73,40 @@ void forget_caches(Machine& m) {
 
 }  // namespace
 
-void save_snapshot(const Machine& cm, const std::string& folder) {
+StateFiles save_state_files(const Machine& cm) {
   Machine& m = const_cast<Machine&>(cm);  // Device::save is const; the device list is not
-  fs::path dir(folder);
-  std::error_code ec;
-  fs::create_directories(dir / "devices", ec);
-  if (ec) throw SnapshotError(fmt::format("{}: cannot create: {}", (dir / "devices").string(), ec.message()));
-
+  StateFiles files;
   std::ostringstream cfg;
   cfg << "ram_bytes = " << m.config.ram_bytes << "\n"
       << "ns_per_insn = " << m.config.ns_per_insn << "\n"
       << "rtc_epoch = " << m.config.rtc_epoch << "\n"
       << "paging = " << paging_mode_name(m.config.paging) << "\n";
   std::string text = cfg.str();
-  write_file(dir / "config", text.data(), text.size());
-  write_file(dir / "ram.bin", m.ram(), m.config.ram_bytes);
+  files["config"].assign(text.begin(), text.end());
 
-  std::vector<uint8_t> cpu(8 + sizeof(cpu::CpuState));
+  std::vector<uint8_t>& cpu = files["cpu.bin"];
+  cpu.resize(8 + sizeof(cpu::CpuState));
   uint32_t magic = kCpuMagic, size = sizeof(cpu::CpuState);
   std::memcpy(cpu.data(), &magic, 4);
   std::memcpy(cpu.data() + 4, &size, 4);
   std::memcpy(cpu.data() + 8, &m.cpu.s, sizeof(cpu::CpuState));
-  write_file(dir / "cpu.bin", cpu.data(), cpu.size());
 
   MachineBlob blob{m.idle_ns(), m.exits};
-  write_file(dir / "machine.bin", &blob, sizeof blob);
+  files["machine.bin"].resize(sizeof blob);
+  std::memcpy(files["machine.bin"].data(), &blob, sizeof blob);
 
-  for (Device* d : devices_of(m)) {
-    std::vector<uint8_t> bytes = d->save();
-    write_file(dir / "devices" / (std::string(d->name()) + ".bin"), bytes.data(), bytes.size());
-  }
-  for (int unit = 0; unit < 2; unit++) {
-    fs::path p = dir / fmt::format("disk{}.img", unit);
-    if (m.ata.present(unit)) write_file(p, m.ata.disk(unit).data(), m.ata.disk(unit).size());
-    else fs::remove(p, ec);
-  }
-  if (m.rom.mapped()) write_file(dir / "rom.bin", m.rom.image.data(), m.rom.image.size());
-  else fs::remove(dir / "rom.bin", ec);
+  for (Device* d : devices_of(m)) files["devices/" + std::string(d->name()) + ".bin"] = d->save();
+  for (int unit = 0; unit < 2; unit++)
+    if (m.ata.present(unit)) files[fmt::format("disk{}.img", unit)] = m.ata.disk(unit);
+  if (m.rom.mapped()) files["rom.bin"] = m.rom.image;
+  return files;
 }
 
-std::unique_ptr<Machine> restore_snapshot(const std::string& folder) {
-  fs::path dir(folder);
-  if (!fs::is_directory(dir)) throw SnapshotError(fmt::format("{}: not a snapshot folder", folder));
-
-  // config: key = value lines
-  std::vector<uint8_t> cfg_bytes = read_all(dir / "config");
-  std::istringstream cfg(std::string(cfg_bytes.begin(), cfg_bytes.end()));
+MachineConfig config_from_state_files(const StateFiles& files, const std::string& where) {
+  const std::string path = where + "config";
+  auto it = files.find("config");
+  if (it == files.end()) throw SnapshotError(fmt::format("{}: missing from the snapshot", path));
+  std::istringstream cfg(std::string(it->second.begin(), it->second.end()));
   std::map<std::string, std::string> kv;
   std::string line;
   int lineno = 0;
@@ -126,8 +114,7 @@ std::unique_ptr<Machine> restore_snapshot(const std::string& folder) {
     lineno++;
     if (line.empty()) continue;
     size_t eq = line.find(" = ");
-    if (eq == std::string::npos)
-      throw SnapshotError(fmt::format("{}:{}: expected 'key = value'", (dir / "config").string(), lineno));
+    if (eq == std::string::npos) throw SnapshotError(fmt::format("{}:{}: expected 'key = value'", path, lineno));
     kv[line.substr(0, eq)] = line.substr(eq + 3);
   }
   MachineConfig config;
@@ -136,7 +123,7 @@ std::unique_ptr<Machine> restore_snapshot(const std::string& folder) {
     config.ns_per_insn = std::stoull(kv.at("ns_per_insn"));
     config.rtc_epoch = std::stoll(kv.at("rtc_epoch"));
   } catch (const std::exception&) {
-    throw SnapshotError(fmt::format("{}: needs ram_bytes, ns_per_insn and rtc_epoch as numbers", (dir / "config").string()));
+    throw SnapshotError(fmt::format("{}: needs ram_bytes, ns_per_insn and rtc_epoch as numbers", path));
   }
   const std::string paging = kv.count("paging") ? kv["paging"] : "shadow";
   bool known = false;
@@ -145,48 +132,83 @@ std::unique_ptr<Machine> restore_snapshot(const std::string& folder) {
       config.paging = PagingMode(k);
       known = true;
     }
-  if (!known) throw SnapshotError(fmt::format("{}: paging '{}' is not shadow, nested or direct", (dir / "config").string(), paging));
+  if (!known) throw SnapshotError(fmt::format("{}: paging '{}' is not shadow, nested or direct", path, paging));
   if (config.ram_bytes < (1u << 20) || config.ram_bytes > (3ull << 30) || config.ns_per_insn == 0)
-    throw SnapshotError(fmt::format("{}: ram_bytes or ns_per_insn out of range", (dir / "config").string()));
+    throw SnapshotError(fmt::format("{}: ram_bytes or ns_per_insn out of range", path));
+  return config;
+}
 
-  auto m = std::make_unique<Machine>(config);
-  std::vector<uint8_t> ram = read_all(dir / "ram.bin");
-  if (ram.size() != config.ram_bytes)
-    throw SnapshotError(fmt::format("{}: {} bytes, config says {}", (dir / "ram.bin").string(), ram.size(), config.ram_bytes));
-  std::memcpy(m->ram(), ram.data(), ram.size());
-
-  std::vector<uint8_t> cpu = read_all(dir / "cpu.bin");
+void restore_state_files(Machine& m, const StateFiles& files, const std::string& where) {
+  auto need = [&](const std::string& name) -> const std::vector<uint8_t>& {
+    auto it = files.find(name);
+    if (it == files.end()) throw SnapshotError(fmt::format("{}{}: missing from the snapshot", where, name));
+    return it->second;
+  };
+  const std::vector<uint8_t>& cpu = need("cpu.bin");
   uint32_t magic = 0, size = 0;
   if (cpu.size() >= 8) {
     std::memcpy(&magic, cpu.data(), 4);
     std::memcpy(&size, cpu.data() + 4, 4);
   }
   if (magic != kCpuMagic || size != sizeof(cpu::CpuState) || cpu.size() != 8 + sizeof(cpu::CpuState))
-    throw SnapshotError(fmt::format("{}: not a CPU state of this isolab version", (dir / "cpu.bin").string()));
-  std::memcpy(&m->cpu.s, cpu.data() + 8, sizeof(cpu::CpuState));
+    throw SnapshotError(fmt::format("{}cpu.bin: not a CPU state of this isolab version", where));
+  std::memcpy(&m.cpu.s, cpu.data() + 8, sizeof(cpu::CpuState));
 
-  std::vector<uint8_t> mb = read_all(dir / "machine.bin");
-  if (mb.size() != sizeof(MachineBlob))
-    throw SnapshotError(fmt::format("{}: wrong size", (dir / "machine.bin").string()));
+  const std::vector<uint8_t>& mb = need("machine.bin");
+  if (mb.size() != sizeof(MachineBlob)) throw SnapshotError(fmt::format("{}machine.bin: wrong size", where));
   MachineBlob blob;
   std::memcpy(&blob, mb.data(), sizeof blob);
-  m->set_idle_ns(blob.idle_ns);
-  m->exits = blob.exits;
+  m.set_idle_ns(blob.idle_ns);
+  m.exits = blob.exits;
 
-  for (int unit = 0; unit < 2; unit++) {
-    fs::path p = dir / fmt::format("disk{}.img", unit);
-    if (fs::exists(p)) m->ata.attach(unit, read_all(p));
+  for (int unit = 0; unit < 2; unit++)
+    if (auto it = files.find(fmt::format("disk{}.img", unit)); it != files.end()) m.ata.attach(unit, it->second);
+  if (auto it = files.find("rom.bin"); it != files.end()) {
+    m.rom.image = it->second;
+    if (auto problem = check_rom_image(where + "rom.bin", m.rom.image.size())) throw SnapshotError(*problem);
   }
-  if (fs::path p = dir / "rom.bin"; fs::exists(p)) {
-    m->rom.image = read_all(p);
-    if (auto problem = check_rom_image(p.string(), m->rom.image.size())) throw SnapshotError(*problem);
+  for (Device* d : devices_of(m)) {
+    const std::string name = "devices/" + std::string(d->name()) + ".bin";
+    if (!d->restore(need(name))) throw SnapshotError(fmt::format("{}{}: does not fit the {} device", where, name, d->name()));
   }
+  forget_caches(m);
+}
+
+void save_snapshot(const Machine& cm, const std::string& folder) {
+  Machine& m = const_cast<Machine&>(cm);
+  fs::path dir(folder);
+  std::error_code ec;
+  fs::create_directories(dir / "devices", ec);
+  if (ec) throw SnapshotError(fmt::format("{}: cannot create: {}", (dir / "devices").string(), ec.message()));
+  write_file(dir / "ram.bin", m.ram(), m.config.ram_bytes);
+  StateFiles files = save_state_files(m);
+  for (const auto& [name, bytes] : files) write_file(dir / name, bytes.data(), bytes.size());
+  // A folder saved over an older snapshot loses the disks and ROM this VM lacks.
+  for (const char* optional : {"disk0.img", "disk1.img", "rom.bin"})
+    if (!files.count(optional)) fs::remove(dir / optional, ec);
+}
+
+std::unique_ptr<Machine> restore_snapshot(const std::string& folder) {
+  fs::path dir(folder);
+  if (!fs::is_directory(dir)) throw SnapshotError(fmt::format("{}: not a snapshot folder", folder));
+  const std::string where = (dir / "").string();
+  StateFiles files;
+  files["config"] = read_all(dir / "config");
+  MachineConfig config = config_from_state_files(files, where);
+  auto m = std::make_unique<Machine>(config);
+  std::vector<uint8_t> ram = read_all(dir / "ram.bin");
+  if (ram.size() != config.ram_bytes)
+    throw SnapshotError(fmt::format("{}: {} bytes, config says {}", (dir / "ram.bin").string(), ram.size(), config.ram_bytes));
+  std::memcpy(m->ram(), ram.data(), ram.size());
+  // Every state file the folder holds (a missing required one is named by
+  // restore_state_files).
+  for (const char* name : {"cpu.bin", "machine.bin", "disk0.img", "disk1.img", "rom.bin"})
+    if (fs::exists(dir / name)) files[name] = read_all(dir / name);
   for (Device* d : devices_of(*m)) {
-    fs::path p = dir / "devices" / (std::string(d->name()) + ".bin");
-    std::vector<uint8_t> bytes = read_all(p);
-    if (!d->restore(bytes)) throw SnapshotError(fmt::format("{}: does not fit the {} device", p.string(), d->name()));
+    const std::string name = "devices/" + std::string(d->name()) + ".bin";
+    if (fs::exists(dir / name)) files[name] = read_all(dir / name);
   }
-  forget_caches(*m);
+  restore_state_files(*m, files, where);
   return m;
 }
 

@@ -13,9 +13,11 @@
 // exactly as the original would have (the test runs both and compares).
 // Lesson 3 snapshots and clones a VM.
 #pragma once
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "emulator/machine.h"
 
@@ -32,6 +34,22 @@ void save_snapshot(const Machine& m, const std::string& folder);
 // Build a machine from `folder`. Throws SnapshotError naming the file and
 // what is wrong with it (missing, wrong size, wrong version).
 std::unique_ptr<Machine> restore_snapshot(const std::string& folder);
+
+// The snapshot's contents as named byte strings, the names being the
+// folder's file names ("config", "cpu.bin", "machine.bin",
+// "devices/pit.bin", "disk0.img", "rom.bin"): everything but ram.bin.
+// Live migration (migration.h) sends these after the RAM pages, so a
+// migrated VM and a snapshot carry the same state in the same format.
+using StateFiles = std::map<std::string, std::vector<uint8_t>>;
+StateFiles save_state_files(const Machine& m);
+// The configuration in `files` ("config"). Throws SnapshotError, naming
+// `where` + "config", when it is missing or malformed.
+MachineConfig config_from_state_files(const StateFiles& files, const std::string& where);
+// Give `m` (built from that configuration, its RAM already in place) the
+// CPU, device, disk and ROM state of `files`, and drop every cache built
+// from its old state. Throws SnapshotError naming `where` + the file that
+// is missing or does not fit.
+void restore_state_files(Machine& m, const StateFiles& files, const std::string& where);
 
 // A second machine with the same state (RAM copied, disks copied), running
 // independently from here on.

@@ -132,8 +132,6 @@ std::string rest_after_words(const std::string& line, size_t n) {
   return line.substr(i, end - i);
 }
 
-// Verbs of DESIGN.md section 7 that this build does not have yet.
-const char* const kNotYet[] = {"vm migrate"};
 
 struct Simple {
   const char* words;
@@ -223,8 +221,47 @@ ParsedCommand parse_debug(const std::vector<std::string>& w) {
   return {c, ""};
 }
 
+// vm migrate NAME [--to ADDR:PORT] [--bandwidth RATE] [--max-rounds N] [--downtime-target DUR]
+ParsedCommand parse_migrate(const std::vector<std::string>& w) {
+  Command c;
+  c.verb = Verb::VmMigrate;
+  const std::string usage = " (vm migrate NAME [--to ADDR:PORT] [--bandwidth RATE] [--max-rounds N] [--downtime-target DUR])";
+  for (size_t i = 2; i < w.size(); i++) {
+    const std::string& a = w[i];
+    if (a.rfind("--", 0) != 0) {
+      if (!c.name.empty()) return fail("vm migrate: unexpected '" + a + "' after the name" + usage);
+      c.name = a;
+      continue;
+    }
+    if (i + 1 >= w.size()) return fail("vm migrate: " + a + " needs a value" + usage);
+    const std::string& val = w[++i];
+    std::string host;
+    uint16_t port;
+    if (a == "--to") {
+      if (!emulator::parse_endpoint(val, host, port) || port == 0)
+        return fail("vm migrate: --to '" + val + "': expected ADDR:PORT such as 127.0.0.1:7000");
+      c.migrate.to = val;
+    } else if (a == "--bandwidth") {
+      if (!emulator::parse_bandwidth(val, c.migrate.options.bandwidth_bps))
+        return fail("vm migrate: --bandwidth '" + val + "': expected bits per second such as 1G, 100M or 10Mbit/s");
+    } else if (a == "--max-rounds") {
+      char* end = nullptr;
+      long n = std::strtol(val.c_str(), &end, 10);
+      if (val.empty() || *end || n < 1 || n > 1000) return fail("vm migrate: --max-rounds '" + val + "': expected a number from 1 to 1000");
+      c.migrate.options.max_rounds = uint32_t(n);
+    } else if (a == "--downtime-target") {
+      if (!parse_duration(val, c.migrate.options.downtime_target_ns))
+        return fail("vm migrate: --downtime-target '" + val + "': expected a duration such as 1ms or 300us");
+    } else {
+      return fail("vm migrate: unknown option '" + a + "'" + usage);
+    }
+  }
+  if (c.name.empty()) return fail("vm migrate: missing NAME" + usage);
+  return {c, ""};
+}
+
 ParsedCommand parse_vm(const std::vector<std::string>& w, const std::string& line) {
-  if (w.size() < 2) return fail("vm: missing the verb (create, start, pause, stop, kill, type, snapshot, restore, clone)");
+  if (w.size() < 2) return fail("vm: missing the verb (create, start, pause, stop, kill, type, snapshot, restore, clone, migrate)");
   const std::string& v = w[1];
   Command c;
   if (v == "create") {
@@ -293,7 +330,8 @@ ParsedCommand parse_vm(const std::vector<std::string>& w, const std::string& lin
     return {c, ""};
   }
   if (v == "step" || v == "break") return parse_debug(w);
-  return fail("vm: unknown verb '" + v + "' (vm create, start, pause, stop, kill, type, snapshot, restore, clone, step, break)");
+  if (v == "migrate") return parse_migrate(w);
+  return fail("vm: unknown verb '" + v + "' (vm create, start, pause, stop, kill, type, snapshot, restore, clone, migrate, step, break)");
 }
 
 // ctr exec|stop|kill|rm|stats|images|commit, with Docker's options.
@@ -424,9 +462,6 @@ ParsedCommand parse_command(const std::string& line) {
   std::string trimmed = rest_after_words(line, 0);
   if (trimmed.empty() || trimmed[0] == '#') return {Command{}, ""};
   if (!split_words(line, w, error)) return fail(error);
-  if (w.size() >= 2)
-    for (const char* ny : kNotYet)
-      if (w[0] + " " + w[1] == ny) return fail(std::string(ny) + ": not yet part of this build (issue #6)");
   if (w[0] == "vm") return parse_vm(w, line);
   if (w[0] == "ctr") return parse_ctr(w);
   if (w[0] == "host" && w.size() >= 2 && w[1] == "bug") {
@@ -467,6 +502,21 @@ std::string fmt_duration(uint64_t ns) {
   return buf;
 }
 
+// vm migrate: one line with the migration's figures (the report's fields
+// are also probes: vm.NAME.migration.*).
+Outcome run_migrate(Lab& lab, const Command& c, std::ostream& out) {
+  if (auto problem = lab.migrate_vm(c.name, c.migrate)) return bad("vm migrate " + c.name + ": " + *problem);
+  const emulator::MigrationReport& r = *lab.extra(c.name).migration;
+  std::string per_round;
+  for (uint64_t n : r.pages_per_round) per_round += (per_round.empty() ? "" : " ") + std::to_string(n);
+  out << "vm migrate " << c.name << ": " << r.rounds() << " rounds (pages " << per_round << "), " << r.pages_sent
+      << " pages (" << r.zero_pages << " zero), " << r.bytes_sent << " bytes, " << r.dirty_at_stop << " dirty at stop, "
+      << r.wp_faults << " write-protection faults; downtime " << r.downtime_ns << " ns simulated, " << r.downtime_us
+      << " us wall; total " << r.total_ns << " ns simulated, " << r.total_us << " us wall; now in process "
+      << r.target_pid << "\n";
+  return {};
+}
+
 Outcome run_vm(Lab& lab, const Command& c) {
   if (c.verb == Verb::VmCreate) {
     if (auto problem = lab.create_vm(c.vm)) return bad("vm create " + c.name + ": " + *problem);
@@ -485,6 +535,10 @@ Outcome run_vm(Lab& lab, const Command& c) {
   }
   emulator::Vm* vm = lab.find_vm(c.name);
   if (!vm) return bad("no VM named '" + c.name + "'");
+  if (lab.extra(c.name).host_pid && (c.verb == Verb::VmSnapshot || c.verb == Verb::VmRestore || c.verb == Verb::VmClone))
+    return bad("vm " + std::string(c.verb == Verb::VmSnapshot ? "snapshot" : c.verb == Verb::VmRestore ? "restore" : "clone") +
+               " " + c.name + ": since its migration it runs in process " + std::to_string(lab.extra(c.name).host_pid) +
+               ", which holds its RAM");
   if (vm->backend && (c.verb == Verb::VmSnapshot || c.verb == Verb::VmRestore || c.verb == Verb::VmClone))
     return bad("vm " + std::string(c.verb == Verb::VmSnapshot ? "snapshot" : c.verb == Verb::VmRestore ? "restore" : "clone") +
                " " + c.name + ": the kvm backend keeps the CPU state in the kernel; snapshots and clones need --backend interp");
@@ -501,6 +555,7 @@ Outcome run_vm(Lab& lab, const Command& c) {
       return {};
     case Verb::VmStop: vm->state = VmState::Halted; return {};
     case Verb::VmKill:
+      lab.end_remote_vm(*vm);  // a migrated VM's process ends with it
       vm->state = VmState::Exited;
       vm->exit_code = 137;  // 128 + SIGKILL, as a killed QEMU process reports
       return {};
@@ -745,6 +800,7 @@ Outcome run_command(Lab& lab, const Command& c, std::ostream& out) {
     case Verb::VmCreate: case Verb::VmStart: case Verb::VmPause: case Verb::VmStop: case Verb::VmKill:
     case Verb::VmType: case Verb::VmSnapshot: case Verb::VmRestore: case Verb::VmClone:
       return run_vm(lab, c);
+    case Verb::VmMigrate: return run_migrate(lab, c, out);
     case Verb::CtrRun: case Verb::CtrPs: case Verb::CtrLogs: return run_ctr(lab, c, out);
     case Verb::VmStep: case Verb::VmBreak: case Verb::VmBreakClear: case Verb::CtrStep:
     case Verb::CtrBreak: case Verb::CtrBreakClear: case Verb::CtrBreakList: return run_debug(lab, c, out);

@@ -10,6 +10,12 @@
 //   vm start|pause|stop|kill NAME      stop: powered off (halted); kill: ended at once (exited, code 137)
 //   vm type NAME TEXT                  TEXT (the rest of the line, "quoted" or not) with \n \t \\ \xHH escapes
 //   vm snapshot NAME DIR   vm restore NAME DIR   vm clone NAME NEW
+//   vm migrate NAME [--to ADDR:PORT] [--bandwidth RATE] [--max-rounds N] [--downtime-target DUR]
+//                                      live migration, pre-copy (emulator/migration.h): to an
+//                                      `isolab vm receive` (the VM leaves: state "migrated"), or
+//                                      without --to to a process the lab starts, where the VM runs
+//                                      on under its name; RATE in bit/s (default 1G), N rounds at
+//                                      most (default 30), DUR the downtime aimed at (default 1ms)
 //   vm step NAME [--to insn|exit|syscall|break]   the debugger (debugger.h): pause NAME, run it to the stop
 //   vm break NAME exit REASON|syscall NR|NAME|addr 0xADDR   a breakpoint for `--to break`; `vm break NAME clear`
 //   ctr step NAME [--syscall NR|NAME | --to syscall|break]
@@ -49,8 +55,7 @@
 //
 // A line is parsed (parse_command) before anything runs, so a script or a
 // lesson with a typing mistake on its last line does nothing at all; then
-// run (run_command). Verbs the design names that this build does not have
-// yet (vm migrate) are syntax errors that say so.
+// run (run_command).
 #pragma once
 #include <cstdint>
 #include <iosfwd>
@@ -66,7 +71,7 @@ namespace isolab::lab {
 
 enum class Verb {
   Nothing,  // a blank or comment line
-  VmCreate, VmStart, VmPause, VmStop, VmKill, VmType, VmSnapshot, VmRestore, VmClone,
+  VmCreate, VmStart, VmPause, VmStop, VmKill, VmType, VmSnapshot, VmRestore, VmClone, VmMigrate,
   VmStep, VmBreak, VmBreakClear,
   CtrRun, CtrPs, CtrLogs, CtrStep, CtrBreak, CtrBreakClear, CtrBreakList,
   CtrExec, CtrStop, CtrKill, CtrRm, CtrStats, CtrImages, CtrCommit,
@@ -79,6 +84,7 @@ struct Command {
   std::string name;   // the VM or container the command acts on
   std::string arg;    // DIR, NEW, or the TEXT to type (escapes resolved)
   VmSpec vm;          // vm create
+  MigrateSpec migrate;  // vm migrate
   std::string image;  // ctr run
   std::string hostname;
   uint64_t memory_max = 0;  // ctr run --memory (0: no limit)

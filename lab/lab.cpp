@@ -1,8 +1,15 @@
 // The lab: VMs and containers on one host, advanced in rounds (lab.h).
 #include "lab/lab.h"
 
+#include <algorithm>
+#include <cctype>
+#include <csignal>
+#include <utility>
+#include <sys/wait.h>
+
 #include "containers/image.h"
 #include "emulator/loader.h"
+#include "emulator/remote_vm.h"
 #if __has_include("minios_paths.h")
 #include "minios_paths.h"
 #endif
@@ -80,6 +87,74 @@ void Lab::replace_machine(emulator::Vm& vm, std::unique_ptr<emulator::Machine> m
   m->name = vm.name;
   vm.machine = std::move(m);
   hook(vm);
+}
+
+// --- live migration (the VM side) ------------------------------------------------
+
+std::optional<std::string> Lab::migrate_vm(const std::string& name, const MigrateSpec& spec) {
+  emulator::Vm* vm = host.find(name);
+  if (!vm) return "no VM named '" + name + "'";
+  VmExtra& x = extra(name);
+  using emulator::VmState;
+  if (vm->state != VmState::Created && vm->state != VmState::Running && vm->state != VmState::Paused)
+    return name + " is " + emulator::vm_state_name(vm->state) + ": only a created, running or paused VM migrates";
+  if (x.host_pid) return name + " runs in process " + std::to_string(x.host_pid) + " since its migration already";
+  if (vm->backend)
+    return name + ": the kvm backend keeps the CPU state in the kernel; live migration needs --backend interp";
+  std::string host_addr = "127.0.0.1", error;
+  uint16_t port = 0;
+  if (!spec.to.empty() && !emulator::parse_endpoint(spec.to, host_addr, port))
+    return "--to '" + spec.to + "': expected ADDR:PORT such as 127.0.0.1:7000";
+  pid_t child = -1;
+  if (spec.to.empty()) {
+    child = emulator::start_target(target_exe, port, error);
+    if (child < 0) return "cannot start the target process: " + error;
+  }
+  auto end_child = [&] {
+    if (child > 0) {
+      kill(child, SIGKILL);
+      waitpid(child, nullptr, 0);
+    }
+  };
+  int fd = emulator::connect_to(host_addr, port, error);
+  if (fd < 0) {
+    end_child();
+    return error;
+  }
+  auto link = std::make_unique<emulator::Link>(fd);
+  emulator::MigrationOptions options = spec.options;
+  options.lockstep = spec.to.empty();
+  emulator::MigrationReport report;
+  try {
+    report = emulator::migrate_out(*vm->machine, *link, options, vm->state == VmState::Running);
+  } catch (const emulator::MigrationError& e) {
+    end_child();
+    return std::string("the migration failed: ") + e.what();
+  }
+  x.migration = report;
+  x.host_pid = report.target_pid;
+  switch (report.guest_stop) {  // the guest stopped by itself during pre-copy
+    case emulator::MachineStop::Halted: vm->state = VmState::Halted; break;
+    case emulator::MachineStop::TripleFault: vm->state = VmState::Crashed; break;
+    case emulator::MachineStop::DebugExit:
+      vm->exit_code = vm->machine->exit_code();
+      vm->state = vm->exit_code == 1 ? VmState::Crashed : VmState::Exited;
+      break;
+    default: break;
+  }
+  if (!spec.to.empty()) {
+    vm->state = VmState::Migrated;  // the other host runs it now
+    return std::nullopt;
+  }
+  auto remote = std::make_unique<emulator::RemoteBackend>(*vm->machine, std::move(link), child);
+  remote->take_input = [&x] { return std::exchange(x.pending_input, std::string()); };
+  vm->backend = std::move(remote);
+  return std::nullopt;
+}
+
+void Lab::end_remote_vm(emulator::Vm& vm) {
+  if (!extra(vm.name).host_pid || !vm.backend) return;
+  vm.backend.reset();  // says quit, closes the socket, reaps the process
 }
 
 namespace {

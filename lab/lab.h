@@ -11,6 +11,7 @@
 // numbers.
 #pragma once
 #include <cstdint>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <optional>
@@ -21,6 +22,7 @@
 #include "containers/kernel.h"
 #include "containers/runtime.h"
 #include "emulator/host.h"
+#include "emulator/migration.h"
 #include "lab/debugger.h"
 
 namespace isolab::lab {
@@ -37,6 +39,19 @@ struct VmExtra {
   // prompt "$ " (0 until then). Counted from the VM's first instruction, so
   // the time a VM spent created or paused before `vm start` is not in it.
   uint64_t boot_insns = 0, boot_ns = 0;
+  // Its live migration (emulator/migration.h), once it had one, and the
+  // process that runs its guest now (0: this one).
+  std::optional<emulator::MigrationReport> migration;
+  int host_pid = 0;
+};
+
+// `vm migrate` (emulator/migration.h): to an `isolab vm receive` at `to`
+// (the VM then leaves this lab, state "migrated"), or, with `to` empty, to
+// a target process the lab starts and keeps driving in lockstep
+// (emulator/remote_vm.h): the VM keeps its name and runs on over there.
+struct MigrateSpec {
+  std::string to;  // ADDR:PORT, or empty
+  emulator::MigrationOptions options;
 };
 
 // A container the lab started: the runtime's (containers/runtime.h), with
@@ -82,6 +97,16 @@ class Lab {
   // Add a VM `name` whose machine is `m` (a clone or a restored snapshot).
   std::optional<std::string> add_vm_with_machine(const std::string& name, std::unique_ptr<emulator::Machine> m,
                                                  uint32_t weight, const std::string& image);
+
+  // Migrate VM `name` live (MigrateSpec). Error message or nullopt; the
+  // report is in extra(name).migration.
+  std::optional<std::string> migrate_vm(const std::string& name, const MigrateSpec& spec);
+  // End the process that runs VM `name` after a migration, if any.
+  void end_remote_vm(emulator::Vm& vm);
+  // The executable started as a migration target: an isolab command that
+  // has `vm receive`. This one, unless the environment's ISOLAB_EXE names
+  // another (test programs that embed the lab without the whole command).
+  std::string target_exe = std::getenv("ISOLAB_EXE") ? std::getenv("ISOLAB_EXE") : "/proc/self/exe";
 
   // Start a container (not waiting for it), its stdin `input` then end of
   // file. Error message or nullopt. The lab's image catalog: "minios"

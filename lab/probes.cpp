@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <unistd.h>
 
 #include "containers/cgroup/cgroup.h"
 #include "containers/ns/nsproxy.h"
@@ -24,6 +25,12 @@ struct VmProbe {
   std::function<Value(Lab&, const Vm&)> read;
 };
 
+// A field of VM v's migration report, 0 when it has not migrated.
+Value migration_value(Lab& l, const Vm& v, double (*field)(const emulator::MigrationReport&)) {
+  const auto& m = l.extra(v.name).migration;
+  return Value::of(m ? field(*m) : 0.0);
+}
+
 const std::vector<VmProbe>& vm_probes() {
   static const std::vector<VmProbe> probes = {
       {"state", [](Lab&, const Vm& v) { return Value::of(std::string(emulator::vm_state_name(v.state))); }},
@@ -40,6 +47,21 @@ const std::vector<VmProbe>& vm_probes() {
       {"cr3", [](Lab&, const Vm& v) { return Value::of(double(v.machine->cpu.s.cr3)); }},
       {"boot_insns", [](Lab& l, const Vm& v) { return Value::of(double(l.extra(v.name).boot_insns)); }},
       {"boot_ns", [](Lab& l, const Vm& v) { return Value::of(double(l.extra(v.name).boot_ns)); }},
+      // Live migration (emulator/migration.h): its last migration's report,
+      // all 0 before one; and the process that runs the guest now.
+      {"host_pid", [](Lab& l, const Vm& v) {
+         int pid = l.extra(v.name).host_pid;
+         return Value::of(double(pid ? pid : getpid()));
+       }},
+      {"migration.rounds", [](Lab& l, const Vm& v) { return migration_value(l, v, [](const emulator::MigrationReport& r) { return double(r.rounds()); }); }},
+      {"migration.pages_sent", [](Lab& l, const Vm& v) { return migration_value(l, v, [](const emulator::MigrationReport& r) { return double(r.pages_sent); }); }},
+      {"migration.bytes_sent", [](Lab& l, const Vm& v) { return migration_value(l, v, [](const emulator::MigrationReport& r) { return double(r.bytes_sent); }); }},
+      {"migration.dirty_at_stop", [](Lab& l, const Vm& v) { return migration_value(l, v, [](const emulator::MigrationReport& r) { return double(r.dirty_at_stop); }); }},
+      {"migration.downtime_ns", [](Lab& l, const Vm& v) { return migration_value(l, v, [](const emulator::MigrationReport& r) { return double(r.downtime_ns); }); }},
+      {"migration.downtime_us", [](Lab& l, const Vm& v) { return migration_value(l, v, [](const emulator::MigrationReport& r) { return double(r.downtime_us); }); }},
+      {"migration.total_ns", [](Lab& l, const Vm& v) { return migration_value(l, v, [](const emulator::MigrationReport& r) { return double(r.total_ns); }); }},
+      {"migration.insns_at_stop", [](Lab& l, const Vm& v) { return migration_value(l, v, [](const emulator::MigrationReport& r) { return double(r.insns_at_stop); }); }},
+      {"migration.wp_faults", [](Lab& l, const Vm& v) { return migration_value(l, v, [](const emulator::MigrationReport& r) { return double(r.wp_faults); }); }},
   };
   return probes;
 }

@@ -1,7 +1,7 @@
 // Probes: the lab's measured values by dotted name (DESIGN.md section 7),
 // read by `show`, `expect`, `wait until` and lessons' checks.
 //
-//   vm.<name>.state              "created" "running" "paused" "halted" "exited" "crashed"
+//   vm.<name>.state              "created" "running" "paused" "halted" "exited" "crashed" "migrated"
 //   vm.<name>.exits              every VM exit so far
 //   vm.<name>.exits.<REASON>     exits by VT-x reason (emulator/vm_exit.h), e.g. HLT, CR_ACCESS
 //   vm.<name>.mmu.<counter>      the VMM MMU's counters, KVM's names (mmu/counters.h), and
@@ -13,6 +13,14 @@
 //   vm.<name>.cr3                the guest's CR3 now (its current process's page directory)
 //   vm.<name>.boot_insns         instructions the guest had retired when its console first
 //   vm.<name>.boot_ns            showed the prompt "$ ", and its simulated time then (0 before)
+//   vm.<name>.host_pid           the process that runs its guest: the lab's, or since `vm migrate`
+//                                the target's
+//   vm.<name>.migration.<field>  its migration (emulator/migration.h), 0 before one: rounds,
+//                                pages_sent, bytes_sent, dirty_at_stop (pages sent while paused),
+//                                downtime_ns and total_ns (simulated: bytes / bandwidth),
+//                                downtime_us (wall: pause to the target's acknowledgement),
+//                                wp_faults (first writes to a clean page while dirty logging),
+//                                insns_at_stop (its instructions when it was paused to move)
 //   vm.<name>.translate.<ADDR>   the guest-physical address linear ADDR (0xC0100000 or decimal)
 //                                maps to in the guest's page tables under its current CR3;
 //                                an error if it is not mapped

@@ -17,6 +17,7 @@ uint32_t phys_read32(cpu::Bus& bus, uint32_t addr) {
 void phys_write32(cpu::Bus& bus, uint32_t addr, uint32_t value) {
   if (bus.is_ram_page(addr & ~0xFFFu) && !bus.is_readonly_page(addr & ~0xFFFu) && (addr & 3) == 0) {
     std::memcpy(bus.ram() + addr, &value, 4);
+    if (bus.dirty_log.on) bus.dirty_log.mark(addr, false);  // the walker's A/D bits
     return;
   }
   bus.mmio_write(addr, 4, value);

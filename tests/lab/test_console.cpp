@@ -46,7 +46,7 @@ TEST_CASE("console: commands parse into their verbs and arguments") {
 }
 
 TEST_CASE("console: bad commands say what is wrong") {
-  CHECK(parse_error("vm fly a") == "vm: unknown verb 'fly' (vm create, start, pause, stop, kill, type, snapshot, restore, clone, step, break)");
+  CHECK(parse_error("vm fly a") == "vm: unknown verb 'fly' (vm create, start, pause, stop, kill, type, snapshot, restore, clone, migrate, step, break)");
   CHECK(parse_error("vm create") == "vm create: missing NAME");
   CHECK(parse_error("vm create a --mem 1T") == "vm create: --mem '1T': expected a size between 2M and 3G, such as 64M");
   CHECK(parse_error("vm create a --weight 0") == "vm create: --weight '0': expected a number from 1 to 1000");
@@ -57,7 +57,7 @@ TEST_CASE("console: bad commands say what is wrong") {
   CHECK(parse_error("ctr run") ==
         "ctr run: missing IMAGE (ctr run [--name N] [--hostname H] [--memory SIZE] [--pids-limit N] [--cpu-weight N] [--cpus X] "
         "[--input TEXT] IMAGE [CMD...])");
-  CHECK(parse_error("vm migrate a b") == "vm migrate: not yet part of this build (issue #6)");
+  CHECK(parse_error("vm migrate a b") == "vm migrate: unexpected 'b' after the name (vm migrate NAME [--to ADDR:PORT] [--bandwidth RATE] [--max-rounds N] [--downtime-target DUR])");
   CHECK(parse_error("wait until 1 == 1 --timeout soon") == "wait until: --timeout 'soon': expected a duration such as 5s or 500ms");
   CHECK(parse_error("expect") == "expect: missing the expression");
   CHECK(parse_error("expect vm.a.insns = 3") == "expect: column 12: '=' is not an operator: write '==' to compare in 'vm.a.insns = 3'");
@@ -68,7 +68,7 @@ TEST_CASE("console: a script with a bad line does nothing and names the line") {
   Lab lab;
   Script s = run(lab, "vm create a\n# comment\n\nvm start a\nvm fly a\n");
   CHECK(s.rc == 2);
-  CHECK(s.err == "s.isolab:5: vm: unknown verb 'fly' (vm create, start, pause, stop, kill, type, snapshot, restore, clone, step, break)\n");
+  CHECK(s.err == "s.isolab:5: vm: unknown verb 'fly' (vm create, start, pause, stop, kill, type, snapshot, restore, clone, migrate, step, break)\n");
   CHECK(lab.find_vm("a") == nullptr);  // parsed first: nothing ran
 }
 
