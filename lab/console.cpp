@@ -361,6 +361,11 @@ ParsedCommand parse_ctr(const std::vector<std::string>& w) {
     if (w[i] == "--name") c.name = val;
     else if (w[i] == "--hostname") c.hostname = val;
     else if (w[i] == "--input") c.input = unescape(val);
+    else if (w[i] == "--network") {
+      if (val != "bridge" && val != "none" && val != "host")
+        return fail("ctr run: --network '" + val + "': expected bridge, none or host");
+      c.network = val;
+    }
     else if (w[i] == "--cpu-weight") {
       char* end = nullptr;
       long n = std::strtol(val.c_str(), &end, 10);
@@ -382,11 +387,11 @@ ParsedCommand parse_ctr(const std::vector<std::string>& w) {
       if (val.empty() || *end || n < 1 || n > 1000000) return fail("ctr run: --pids-limit '" + val + "': expected a number from 1");
       c.pids_max = n;
     } else {
-      return fail("ctr run: unknown option '" + w[i] + "' (options: --name, --hostname, --memory, --pids-limit, --cpu-weight, --cpus, --input)");
+      return fail("ctr run: unknown option '" + w[i] + "' (options: --name, --hostname, --memory, --pids-limit, --cpu-weight, --cpus, --network, --input)");
     }
   }
   if (i < w.size() && w[i] == "--") i++;
-  if (i >= w.size()) return fail("ctr run: missing IMAGE (ctr run [--name N] [--hostname H] [--memory SIZE] [--pids-limit N] [--cpu-weight N] [--cpus X] [--input TEXT] IMAGE [CMD...])");
+  if (i >= w.size()) return fail("ctr run: missing IMAGE (ctr run [--name N] [--hostname H] [--memory SIZE] [--pids-limit N] [--cpu-weight N] [--cpus X] [--network bridge|none|host] [--input TEXT] IMAGE [CMD...])");
   if (!c.name.empty() && !valid_name(c.name)) return fail("ctr run: '" + c.name + "' is not a name");
   c.image = w[i++];
   for (; i < w.size(); i++) c.cmd.push_back(unescape(w[i]));
@@ -519,6 +524,7 @@ Outcome run_ctr(Lab& lab, const Command& c, std::ostream& out) {
     spec.cmd = c.cmd;
     spec.memory_max = c.memory_max;
     spec.pids_max = c.pids_max;
+    spec.network = c.network;
     CtrOptions options;
     options.input = c.input;
     options.cgroup_writes = c.cgroup_writes;

@@ -79,6 +79,7 @@ struct Command {
   uint64_t memory_max = 0;  // ctr run --memory (0: no limit)
   int64_t pids_max = -1;    // ctr run --pids-limit (-1: no limit)
   std::string input;        // ctr run --input, escapes resolved
+  std::string network = "bridge";  // ctr run --network bridge|none|host
   std::vector<std::pair<std::string, std::string>> cgroup_writes;  // ctr run --cpu-weight, --cpus
   std::vector<std::string> cmd;
   std::string expr_text;               // wait until, expect, show
