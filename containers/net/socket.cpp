@@ -61,6 +61,16 @@ uint16_t ephemeral_port(NetNamespace& ns, uint8_t protocol) {
 
 int32_t socket_create(const std::shared_ptr<NetNamespace>& ns, int32_t family, int32_t type, int32_t protocol,
                       SocketPtr& out) {
+  if (family == AF_NETLINK) {
+    if (type != SOCK_RAW && type != SOCK_DGRAM) return -LINUX_ESOCKTNOSUPPORT;
+    if (protocol != 0) return -LINUX_EPROTONOSUPPORT;  // NETLINK_ROUTE only
+    out = std::make_shared<Socket>();
+    out->ns = ns;
+    out->family = AF_NETLINK;
+    out->type = type;
+    out->protocol = 0;
+    return 0;
+  }
   if (family != AF_INET) return -LINUX_EAFNOSUPPORT;
   uint8_t proto;
   switch (type) {
@@ -137,6 +147,7 @@ int32_t socket_accept(Socket& s, SocketPtr& out) {
 }
 
 int32_t socket_send(Socket& s, const vfs::Bytes& data, const std::pair<Ipv4, uint16_t>* to) {
+  if (s.family == AF_NETLINK) return netlink_request(s, data);
   if (s.type == SOCK_STREAM) return tcp_send(s, data);  // a connected stream ignores `to`, as Linux does
   Ipv4 dst = to ? to->first : s.remote_addr;
   uint16_t dport = to ? to->second : s.remote_port;
@@ -264,6 +275,7 @@ void icmp_deliver(NetNamespace& ns, const Packet& p) {
 
 Socket::~Socket() {
   if (type == SOCK_STREAM) tcp_close(*this);
+  if (family == AF_NETLINK) return;
   auto& bound = ns->sockets.bound;
   auto it = bound.find({protocol, local_port});
   if (it != bound.end() && it->second.expired()) bound.erase(it);

@@ -6,6 +6,7 @@
 //   SOCK_RAW/ICMP       every ICMP packet the namespace receives, IPv4 header
 //                       included (what busybox ping opens)
 //   SOCK_DGRAM/ICMP     a ping socket: echo replies to its identifier only
+//   AF_NETLINK/ROUTE    rtnetlink: dumps of devices, addresses, routes (netlink.cpp)
 // A socket belongs to the network namespace it was created in; packets are
 // routed by that namespace's routes (ip.cpp). A call that must wait (recv
 // with nothing queued, accept with no connection) blocks the process as a
@@ -37,6 +38,8 @@ struct Datagram {
 
 struct Socket : vfs::FileOps, std::enable_shared_from_this<Socket> {
   std::shared_ptr<NetNamespace> ns;
+  int32_t family = AF_INET;  // AF_INET or AF_NETLINK
+  uint32_t nl_pid = 0;       // AF_NETLINK: its port ID (the process's PID once bound)
   int32_t type = SOCK_DGRAM;
   uint8_t protocol = IPPROTO_UDP;
   Ipv4 local_addr = 0, remote_addr = 0;
@@ -90,6 +93,10 @@ void icmp_deliver(NetNamespace& ns, const Packet& p);  // to raw and ping socket
 // netdevice(7) ioctls on a socket (SIOCGIFCONF, SIOCGIFFLAGS, SIOCGIFADDR...),
 // ifreq.cpp: what ifconfig asks; ENODEV for a device not in `ns`.
 int32_t netdevice_ioctl(NetNamespace& ns, Process& p, uint32_t request, uint32_t arg);
+
+// A request written to a NETLINK_ROUTE socket: its answers are queued as
+// datagrams for recvmsg (netlink.cpp). The bytes taken, or -EINVAL.
+int32_t netlink_request(Socket& s, const std::vector<uint8_t>& req);
 
 // --- tcp.cpp ------------------------------------------------------------------
 int32_t tcp_connect(Socket& s, Ipv4 addr, uint16_t port);

@@ -51,16 +51,35 @@ int32_t read_sockaddr(Process& p, uint32_t va, uint32_t len, Ipv4& addr, uint16_
 }
 
 // Write a struct sockaddr_in to `va` (if not null), cut to *lenp, and
-// store its full length in *lenp.
-int32_t write_sockaddr(Process& p, uint32_t va, uint32_t lenp, Ipv4 addr, uint16_t port) {
+// store its full length in *lenp; for a netlink socket a struct
+// sockaddr_nl of port ID `nl_pid` (12 bytes).
+int32_t write_sockaddr(Process& p, uint32_t va, uint32_t lenp, Ipv4 addr, uint16_t port, const net::Socket* nl = nullptr,
+                       uint32_t nl_pid = 0) {
   if (!va) return 0;
   int32_t len;
   if (!p.mm->copy_in(lenp, &len, 4)) return -LINUX_EFAULT;
   if (len < 0) return -LINUX_EINVAL;
   uint8_t sa[16] = {net::AF_INET, 0, uint8_t(port >> 8), uint8_t(port), uint8_t(addr >> 24), uint8_t(addr >> 16),
                     uint8_t(addr >> 8), uint8_t(addr)};
-  if (len && !p.mm->copy_out(va, sa, std::min<uint32_t>(uint32_t(len), 16))) return -LINUX_EFAULT;
-  return put_user(p, lenp, int32_t(16));
+  uint32_t full = 16;
+  if (nl && nl->family == net::AF_NETLINK) {
+    std::memset(sa, 0, sizeof sa);
+    sa[0] = net::AF_NETLINK;
+    std::memcpy(sa + 4, &nl_pid, 4);
+    full = 12;
+  }
+  if (len && !p.mm->copy_out(va, sa, std::min<uint32_t>(uint32_t(len), full))) return -LINUX_EFAULT;
+  return put_user(p, lenp, int32_t(full));
+}
+
+// A netlink socket's address: struct sockaddr_nl {family, pad, pid, groups}.
+int32_t read_sockaddr_nl(Process& p, uint32_t va, uint32_t len, uint32_t& pid) {
+  uint8_t sa[12] = {};
+  if (len < 12) return -LINUX_EINVAL;
+  if (!p.mm->copy_in(va, sa, 12)) return -LINUX_EFAULT;
+  if (sa[0] != net::AF_NETLINK || sa[1]) return -LINUX_EINVAL;
+  std::memcpy(&pid, sa + 4, 4);
+  return 0;
 }
 
 int32_t install_socket(Process& p, SocketPtr s, uint32_t flags) {
@@ -91,6 +110,15 @@ int32_t do_sendto(Kernel& k, Process& p, int32_t fd, const vfs::Bytes& data, uin
                   uint32_t addr_len) {
   SocketPtr s;
   if (int32_t r = socket_of(p, fd, s)) return r;
+  if (s->family == net::AF_NETLINK) {
+    uint32_t kernel_pid = 0;
+    if (addr_va)
+      if (int32_t r = read_sockaddr_nl(p, addr_va, addr_len, kernel_pid)) return r;
+    if (!s->nl_pid) s->nl_pid = uint32_t(p.pid());  // autobind: the port ID is the PID
+    int32_t r = net::socket_send(*s, data, nullptr);
+    if (r >= 0) k.wake_blocked();
+    return r;
+  }
   std::pair<Ipv4, uint16_t> to;
   bool has_to = addr_va != 0;
   if (has_to)
@@ -129,6 +157,12 @@ int32_t sys_socketpair(Kernel&, Process&, const Args& a) {
 int32_t sys_bind(Kernel&, Process& p, const Args& a) {
   SocketPtr s;
   if (int32_t r = socket_of(p, a.s(0), s)) return r;
+  if (s->family == net::AF_NETLINK) {
+    uint32_t pid;
+    if (int32_t r = read_sockaddr_nl(p, a[1], a[2], pid)) return r;
+    s->nl_pid = pid ? pid : uint32_t(p.pid());
+    return 0;
+  }
   Ipv4 addr;
   uint16_t port;
   if (int32_t r = read_sockaddr(p, a[1], a[2], addr, port)) return r;
@@ -171,7 +205,7 @@ int32_t sys_accept(Kernel& k, Process& p, const Args& a) {
 int32_t sys_getsockname(Kernel&, Process& p, const Args& a) {
   SocketPtr s;
   if (int32_t r = socket_of(p, a.s(0), s)) return r;
-  return write_sockaddr(p, a[1], a[2], s->local_addr, s->local_port);
+  return write_sockaddr(p, a[1], a[2], s->local_addr, s->local_port, s.get(), s->nl_pid);
 }
 
 int32_t sys_getpeername(Kernel&, Process& p, const Args& a) {
@@ -200,7 +234,9 @@ int32_t sys_recvfrom(Kernel& k, Process& p, const Args& a) {
   int32_t r = do_recvfrom(k, p, a.s(0), a[2], a[3], out, from, port);
   if (r < 0) return r;
   if (!out.empty() && !p.mm->copy_out(a[1], out.data(), uint32_t(out.size()))) return -LINUX_EFAULT;
-  if (int32_t w = write_sockaddr(p, a[4], a[5], from, port)) return w;
+  SocketPtr s;
+  socket_of(p, a.s(0), s);
+  if (int32_t w = write_sockaddr(p, a[4], a[5], from, port, s.get())) return w;  // netlink: from the kernel, port ID 0
   return r;
 }
 
@@ -240,10 +276,18 @@ int32_t sys_recvmsg(Kernel& k, Process& p, const Args& a) {
     at += n;
   }
   if (m.name) {
+    SocketPtr s;
+    socket_of(p, a.s(0), s);
     uint8_t sa[16] = {net::AF_INET, 0, uint8_t(port >> 8), uint8_t(port), uint8_t(from >> 24), uint8_t(from >> 16),
                       uint8_t(from >> 8), uint8_t(from)};
-    if (!p.mm->copy_out(m.name, sa, std::min<uint32_t>(m.namelen, 16))) return -LINUX_EFAULT;
-    m.namelen = 16;
+    uint32_t full = 16;
+    if (s->family == net::AF_NETLINK) {  // from the kernel: port ID 0
+      std::memset(sa, 0, sizeof sa);
+      sa[0] = net::AF_NETLINK;
+      full = 12;
+    }
+    if (!p.mm->copy_out(m.name, sa, std::min<uint32_t>(m.namelen, full))) return -LINUX_EFAULT;
+    m.namelen = full;
   }
   m.controllen = 0;
   m.flags = 0;

@@ -5,7 +5,8 @@ ping from one to the other goes through docker0: the counters of both
 eth0s grow, crosswise equal, and so do their veth ends in the host (seen by
 a --network host container, which also sees docker0); nc carries TCP
 between them (Debian's nc has no UDP mode: UDP between containers is
-test_net.cpp's); ifconfig shows eth0 with its address; a --network none
+test_net.cpp's); ifconfig and ip (rtnetlink) show eth0 with its address
+and the default route via docker0, and ip may not change them; a --network none
 container has only lo and its ping gets "Network is unreachable".
 Skips (exit 77, said on stdout) when scripts/fetch-busybox could not fetch
 busybox on this machine."""
@@ -103,11 +104,23 @@ def main():
                         "ifconfig docker0; cat /proc/net/dev"], capture_output=True, text=True, timeout=120)
     if "inet addr:172.17.0.1  Bcast:172.17.255.255  Mask:255.255.0.0" not in hr.stdout or "eth0" in hr.stdout:
         failures.append("--network host should see docker0 (172.17.0.1/16) and no eth0")
+    # `ip` asks over rtnetlink (RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE dumps).
+    ip = subprocess.run([isolab, "ctr", "run", "busybox", "--", "sh", "-c", "ip addr; ip route; ip link set eth0 down"],
+                        capture_output=True, text=True, timeout=120)
+    for want in ("inet 172.17.0.2/16 brd 172.17.255.255 scope global eth0", "link/ether 02:42:ac:11:00:02",
+                 "inet 127.0.0.1/8 scope host lo", "default via 172.17.0.1 dev eth0",
+                 "172.17.0.0/16 dev eth0 scope link  src 172.17.0.2"):
+        if want not in ip.stdout:
+            failures.append(f"ip addr / ip route inside a container should show '{want}'")
+    if "SIOCSIFFLAGS: Operation not permitted" not in ip.stderr:
+        failures.append("ip link set inside a container should be refused (EPERM)")
     if failures:
-        print("FAIL: " + "; ".join(failures) + "\n--- output ---\n" + out + p.stderr + "\n--- host ---\n" + hr.stdout + hr.stderr)
+        print("FAIL: " + "; ".join(failures) + "\n--- output ---\n" + out + p.stderr + "\n--- host ---\n" + hr.stdout + hr.stderr +
+              "\n--- ip ---\n" + ip.stdout + ip.stderr)
         return 1
     print(out, end="")
     print(hr.stdout, end="")
+    print(ip.stdout, end="")
     print("PASS")
     return 0
 

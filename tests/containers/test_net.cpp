@@ -4,6 +4,8 @@
 // and with the netprobe guest (guests/netprobe.c) in containers.
 #include <doctest/doctest.h>
 
+#include <cstring>
+
 #include "containers/net/socket.h"
 #include "containers/ns/namespaces.h"
 #include "containers/ns/nsproxy.h"
@@ -239,4 +241,56 @@ TEST_CASE("net: two containers exchange UDP and TCP through docker0, and get dif
   CHECK(field(*tcp_cli.out, "answer") == "HELLO");
   CHECK(field(*tcp_cli.out, "eof") == "0");
   CHECK(field(*tcp_srv.out, "server_bytes") == "5");
+}
+
+TEST_CASE("net: rtnetlink dumps the namespace's links, addresses and routes, and refuses changes") {
+  Kernel k;
+  auto a = ns::new_net_ns(k);
+  net::connect_to_bridge(k, *a);
+  net::SocketPtr s;
+  REQUIRE(net::socket_create(a, net::AF_NETLINK, net::SOCK_RAW, 0, s) == 0);
+  CHECK(net::socket_create(a, net::AF_NETLINK, net::SOCK_RAW, 9, s) == -net::LINUX_EPROTONOSUPPORT);  // NETLINK_AUDIT...
+  REQUIRE(net::socket_create(a, net::AF_NETLINK, net::SOCK_RAW, 0, s) == 0);
+  s->nl_pid = 42;
+  // struct nlmsghdr {len, type, flags, seq, pid} + a 16-byte struct ifinfomsg / 8-byte ifaddrmsg.
+  auto request = [](uint16_t type, uint16_t flags, uint32_t seq) {
+    std::vector<uint8_t> r(32, 0);
+    uint32_t len = 32;
+    std::memcpy(&r[0], &len, 4);
+    std::memcpy(&r[4], &type, 2);
+    std::memcpy(&r[6], &flags, 2);
+    std::memcpy(&r[8], &seq, 4);
+    return r;
+  };
+  // Each message of an answer: (type, seq, pid).
+  auto messages = [](const std::vector<uint8_t>& d) {
+    std::vector<std::tuple<uint16_t, uint32_t, uint32_t>> out;
+    for (size_t at = 0; at + 16 <= d.size();) {
+      uint32_t len, seq, pid;
+      uint16_t type;
+      std::memcpy(&len, &d[at], 4);
+      std::memcpy(&type, &d[at + 4], 2);
+      std::memcpy(&seq, &d[at + 8], 4);
+      std::memcpy(&pid, &d[at + 12], 4);
+      out.emplace_back(type, seq, pid);
+      if (len < 16) break;
+      at += (len + 3) & ~3u;
+    }
+    return out;
+  };
+  CHECK(net::netlink_request(*s, request(18 /* RTM_GETLINK */, 0x301 /* REQUEST|DUMP */, 7)) == 32);
+  CHECK(net::netlink_request(*s, request(22 /* RTM_GETADDR */, 0x301, 8)) == 32);
+  CHECK(net::netlink_request(*s, request(26 /* RTM_GETROUTE */, 0x301, 9)) == 32);
+  CHECK(net::netlink_request(*s, request(16 /* RTM_NEWLINK */, 0x5 /* REQUEST|ACK */, 10)) == 32);
+  REQUIRE(s->datagrams.size() == 4);
+  using M = std::tuple<uint16_t, uint32_t, uint32_t>;
+  // lo and eth0, then NLMSG_DONE; both have an address; two routes (connected, default).
+  CHECK(messages(s->datagrams[0].data) == std::vector<M>{{16, 7, 42}, {16, 7, 42}, {3, 7, 42}});
+  CHECK(messages(s->datagrams[1].data) == std::vector<M>{{20, 8, 42}, {20, 8, 42}, {3, 8, 42}});
+  CHECK(messages(s->datagrams[2].data) == std::vector<M>{{24, 9, 42}, {24, 9, 42}, {3, 9, 42}});
+  // A change: NLMSG_ERROR carrying -EPERM.
+  CHECK(messages(s->datagrams[3].data) == std::vector<M>{{2, 10, 42}});
+  int32_t err;
+  std::memcpy(&err, &s->datagrams[3].data[16], 4);
+  CHECK(err == -1);
 }
