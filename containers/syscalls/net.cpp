@@ -370,11 +370,13 @@ int32_t sys_socketcall(Kernel& k, Process& p, const Args& a) {
 }
 
 // poll(fds, nfds, timeout_ms): which descriptors are ready now. Nothing
-// ready: 0 at once for timeout 0, else the process blocks until something
-// in the kernel changes (a file's activity, a signal: EINTR) and polls
-// again. Not modelled: the kernel has no timer for a blocked call, so a
-// timeout > 0 waits as -1 does (busybox's nc and ping time out with alarm(2)).
-int32_t sys_poll(Kernel&, Process& p, const Args& a) {
+// ready: 0 at once for timeout 0; otherwise the process blocks until
+// something in the kernel changes (a file's activity; a signal: EINTR, as
+// poll(2) is never restarted after a handler) and polls again, or, for a
+// timeout > 0, until that much simulated time has passed (then 0). The
+// deadline is the process's block_until_ns, kept across the retries of
+// one call and cleared by the kernel when the call completes.
+int32_t sys_poll(Kernel& k, Process& p, const Args& a) {
   struct PollFd {
     int32_t fd;
     int16_t events, revents;
@@ -401,6 +403,13 @@ int32_t sys_poll(Kernel&, Process& p, const Args& a) {
     return ready;
   }
   if (p.sigpending & ~p.sigmask) return -LINUX_EINTR;
+  if (a.s(2) > 0) {
+    if (!p.block_until_ns) p.block_until_ns = k.now_ns() + uint64_t(a.s(2)) * 1000000ull;
+    else if (k.now_ns() >= p.block_until_ns) {
+      if (a[1] && !p.mm->copy_out(a[0], fds.data(), uint32_t(fds.size() * sizeof(PollFd)))) return -LINUX_EFAULT;
+      return 0;  // timed out
+    }
+  }
   return SYSCALL_RESTART;
 }
 

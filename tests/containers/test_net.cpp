@@ -198,6 +198,8 @@ TEST_CASE("net: UDP and TCP over lo inside one container, EOF after close, reset
   CHECK(field(r.out, "udp_data") == "datagram");
   CHECK(field(r.out, "udp_from_port_matches") == "1");  // an ephemeral port from 32768
   CHECK(field(r.out, "udp_from_addr") == "1");
+  CHECK(field(r.out, "poll_timeout") == "0");       // nothing arrived: timed out
+  CHECK(field(r.out, "poll_waited_ms_ok") == "1");  // after 1.5 s of simulated time, not at once
   CHECK(field(r.out, "tcp_listen") == "0");
   CHECK(field(r.out, "tcp_connect") == "0");
   CHECK(field(r.out, "tcp_connect_again") == "-106");  // EISCONN

@@ -98,6 +98,14 @@ static void case_lo(void) {
   SC3(NR_getsockname, s, &mine, &mlen);
   show("udp_from_port_matches", from.port == mine.port && be16(mine.port) >= 32768);
   show("udp_from_addr", be32(from.addr) == 0x7F000001);
+  // poll with a timeout and nothing to read: 0 after that much simulated time.
+  int t0[2], t1[2];
+  struct { int fd; short events, revents; } pu = {(int)r, 1, 0};
+  SC2(NR_clock_gettime, 1, t0);
+  show("poll_timeout", SC3(NR_poll, &pu, 1, 1500));
+  SC2(NR_clock_gettime, 1, t1);
+  long ms = (t1[0] - t0[0]) * 1000L + (t1[1] - t0[1]) / 1000000L;
+  show("poll_waited_ms_ok", ms >= 1500 && ms < 1600);
   // TCP: listen, connect, accept, a byte stream each way, EOF after close.
   long l = SC3(NR_socket, AF_INET, SOCK_STREAM, 0);
   struct sin port = addr_of(0, 7000);
