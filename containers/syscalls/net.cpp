@@ -219,8 +219,12 @@ int32_t sys_getpeername(Kernel&, Process& p, const Args& a) {
 // sendto(fd, buf, len, flags, dest_addr, addrlen)
 int32_t sys_sendto(Kernel& k, Process& p, const Args& a) {
   if (a.s(2) < 0) return -LINUX_EINVAL;
-  vfs::Bytes data(a[2]);
-  if (a[2] && !p.mm->copy_in(a[1], data.data(), a[2])) return -LINUX_EFAULT;
+  // At most 256 KiB are taken at once: more than any datagram may hold
+  // (so UDP still sees EMSGSIZE) and than a stream's peer buffers, so a
+  // stream send is partial, as a signal or O_NONBLOCK makes it on Linux.
+  uint32_t len = std::min<uint32_t>(a[2], 256u << 10);
+  vfs::Bytes data(len);
+  if (len && !p.mm->copy_in(a[1], data.data(), len)) return -LINUX_EFAULT;
   return do_sendto(k, p, a.s(0), data, a[3], a[4], a[5]);
 }
 
