@@ -9,6 +9,8 @@
 //   ip.cpp       IPv4 send and receive, ICMP echo answered by the kernel
 //   socket.h     sockets (UDP, TCP, raw and ping ICMP) as open files
 //   tcp.cpp      TCP connections inside one simulated kernel
+//   ifreq.cpp    the netdevice(7) ioctls ifconfig uses
+//   netlink.cpp  rtnetlink dumps of links, addresses, routes (busybox ip)
 //   docker.cpp   Docker's default bridge network: docker0 and a veth pair
 //                for each container on it
 // A packet is a record, not bytes on a wire: its IPv4 and transport
