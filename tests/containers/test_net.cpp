@@ -137,6 +137,27 @@ TEST_CASE("net: an echo request crosses eth0 -> veth -> docker0 -> veth -> eth0 
   CHECK(ea.rx_packets == 2);
 }
 
+TEST_CASE("net: every frame the bridge passes between two ports is a net trace event") {
+  Kernel k;
+  isolab::trace::Trace trace;
+  k.trace = &trace;
+  auto a = ns::new_net_ns(k), b = ns::new_net_ns(k);
+  net::connect_to_bridge(k, *a);
+  net::NetDevice& eb = net::connect_to_bridge(k, *b);
+  REQUIRE(net::ip_send(*a, echo_request(eb.addr)) == 0);
+  std::vector<isolab::trace::Event> net_events;
+  for (const auto& e : trace.recent())
+    if (e.kind == isolab::trace::Kind::Net) net_events.push_back(e);
+  REQUIRE(net_events.size() == 2);  // the request and the reply
+  CHECK(std::string(net_events[0].what) == "bridge forward");
+  CHECK(net_events[0].code == net::IPPROTO_ICMP);
+  CHECK(net::ip_text(net_events[0].detail[0]) == "172.17.0.2");
+  CHECK(net::ip_text(net_events[0].detail[1]) == "172.17.0.3");
+  CHECK(net_events[0].detail[2] == 98);
+  CHECK(net::ip_text(net_events[1].detail[0]) == "172.17.0.3");
+  CHECK(std::string(isolab::trace::kind_name(isolab::trace::Kind::Net)) == "net");
+}
+
 TEST_CASE("net: no route is ENETUNREACH, nobody on the link is EHOSTUNREACH, lo must be up") {
   Kernel k;
   auto none = ns::new_net_ns(k);
