@@ -80,7 +80,8 @@ int ctr_run(int argc, char** argv) {
   std::string network = "bridge";
   app.add_option("--cpus", cpus, "CPUs it may use (cpu.max of its cgroup), e.g. 0.5")->check(CLI::Range(0.001, 64.0));
   app.add_option("--cpu-weight", cpu_weight, "its CPU share (cpu.weight of its cgroup, 1..10000)")->check(CLI::Range(1, 10000));
-  app.add_option("--network", network, "none or bridge (recorded)")->check(CLI::IsMember({"none", "bridge"}));
+  app.add_option("--network", network, "bridge (docker0, 172.17.0.N; the default), none (lo only) or host (the host's network namespace)")
+      ->check(CLI::IsMember({"bridge", "none", "host"}));
   app.prefix_command();  // IMAGE and CMD... (and their options) are not ours to parse
   std::vector<std::string> args;
   for (int i = argc - 1; i >= 0; i--) args.push_back(argv[i]);
@@ -99,7 +100,7 @@ int ctr_run(int argc, char** argv) {
   if (rest.empty()) {
     std::fprintf(stderr,
                  "isolab ctr run: missing IMAGE (usage: isolab ctr run [--name N] [--hostname H] [--memory SIZE] "
-                 "[--pids-limit N] [--cpus N] [--cpu-weight N] [--network none|bridge] IMAGE [CMD...])\n");
+                 "[--pids-limit N] [--cpus N] [--cpu-weight N] [--network bridge|none|host] IMAGE [CMD...])\n");
     return 2;
   }
   uint64_t memory_max = 0;

@@ -1,5 +1,5 @@
 // `isolab ctr run [--name N] [--hostname H] [--memory SIZE] [--pids-limit N]
-// [--cpus N] [--cpu-weight N] [--network none|bridge] IMAGE [CMD...]` (DESIGN.md
+// [--cpus N] [--cpu-weight N] [--network bridge|none|host] IMAGE [CMD...]` (DESIGN.md
 // section 7): one container on a fresh host kernel, its stdout and stderr
 // passed through, exiting with the status of the container's init.
 #pragma once

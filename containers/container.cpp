@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "containers/linux_abi.h"
+#include "containers/net/net.h"
 #include "containers/ns/nsproxy.h"
 
 namespace isolab::containers {
@@ -94,6 +95,8 @@ ErrorOr<Container> start_container(Kernel& k, const Image& image, const Containe
   s.new_uts_ns = true;
   // runc's default namespaces: pid, mnt, uts, ipc, net, cgroup (user and time when asked).
   s.ns_flags = ns::container_clone_flags(spec.user_ns, spec.time_ns);
+  // --network host: the host's network namespace (no CLONE_NEWNET).
+  if (spec.network == "host") s.ns_flags &= ~uint32_t(LINUX_CLONE_NEWNET);
   s.hostname = c.hostname;
   auto cg = make_container_cgroup(k, c.name, spec);
   if (!cg) return cg.error();
@@ -101,6 +104,10 @@ ErrorOr<Container> start_container(Kernel& k, const Image& image, const Containe
   auto init = k.spawn(s);
   if (!init) return exec_failure(s.root, path, init.error());
   c.init_host_pid = (*init)->host_pid();
+  // The network Docker gives it (net/docker.cpp), before its first instruction runs.
+  if (spec.network == "bridge") net::connect_to_bridge(k, *(*init)->ns.net);
+  else if (spec.network == "none") net::bring_up_loopback(*(*init)->ns.net);
+  else net::docker_bridge(k);  // host: dockerd has made docker0 all the same
   return c;
 }
 

@@ -32,7 +32,9 @@ struct ContainerSpec {
   int64_t pids_max = -1;    // pids.max (--pids-limit); -1: no limit
   double cpus = 0;          // --cpus: cpu.max "<cpus*100000> 100000"; 0: no limit
   uint32_t cpu_weight = 0;  // --cpu-weight: cpu.weight (1..10000); 0: the default
-  std::string network = "bridge";  // --network none|bridge, recorded
+  // --network: bridge (a veth pair to docker0 and 172.17.0.N), none (lo
+  // only) or host (the host's network namespace); net/docker.cpp.
+  std::string network = "bridge";
   bool user_ns = false;  // a user namespace: root inside is uid 100000 on the host (--userns)
   bool time_ns = false;  // a time namespace of its own
 };

@@ -416,7 +416,9 @@ void Kernel::switch_to(Process& p) {
 Process* Kernel::pick_next() {
   std::vector<Process*> runnable;
   for (auto& [pid, p] : procs_) {
-    if (p->state == ProcState::Blocked && p->block_generation != generation_) p->state = ProcState::Runnable;
+    if (p->state == ProcState::Blocked &&
+        (p->block_generation != generation_ || (p->block_until_ns && p->block_until_ns <= now_ns())))
+      p->state = ProcState::Runnable;
     if (p->state == ProcState::Sleeping && p->wake_ns <= now_ns()) p->state = ProcState::Runnable;
     if (p->state == ProcState::Runnable) runnable.push_back(p.get());
   }
@@ -439,6 +441,7 @@ RunResult Kernel::run(uint64_t max_insns, const std::function<bool()>& done) {
       bool blocked = false;
       for (auto& [pid, q] : procs_) {
         if (q->state == ProcState::Sleeping) wake = std::min(wake, q->wake_ns);
+        if (q->state == ProcState::Blocked && q->block_until_ns) wake = std::min(wake, q->block_until_ns);
         blocked |= q->state == ProcState::Blocked;
       }
       uint64_t alarm = signals::next_alarm_ns(*this);
@@ -494,6 +497,7 @@ bool Kernel::on_software_interrupt(cpu::Cpu& c, uint8_t vector) {
   } else {
     r = sc->fn(*this, *p, args);
     if (r != SYSCALL_RESTART) record_syscall(*p, sc->name, nr, r);
+    if (r != SYSCALL_RESTART) p->block_until_ns = 0;  // a timed wait (poll) is over
   }
   if (stop_after_syscall && r != SYSCALL_RESTART && stop_after_syscall(*p, nr, r)) c.request_stop();
   // The handler may have ended the process (exit, a fatal signal) or

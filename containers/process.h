@@ -80,6 +80,7 @@ struct Process {
   ProcState state = ProcState::Runnable;
   uint64_t block_generation = 0;  // Blocked: the kernel's generation when it blocked
   uint64_t wake_ns = 0;           // Sleeping: when to wake
+  uint64_t block_until_ns = 0;    // Blocked: wake at this time too (poll's timeout); 0: on a change only
   int exit_code = 0;              // Zombie: the exit code or the killing signal
   bool killed_by_signal = false;
   uint32_t exit_signal = 17;      // what the parent is sent when this exits (SIGCHLD)

@@ -168,8 +168,8 @@ ErrorOr<RuntimeContainer*> Runtime::run(const std::string& image_name, Container
     for (const auto& [name, img] : images_) known += (known.empty() ? "" : ", ") + name;
     return make_error(LINUX_ENOENT, "unknown image '" + image_name + "' (images: " + (known.empty() ? "none" : known) + ")");
   }
-  if (spec.network != "none" && spec.network != "bridge")
-    return make_error(LINUX_EINVAL, "--network '" + spec.network + "': expected none or bridge");
+  if (spec.network != "none" && spec.network != "bridge" && spec.network != "host")
+    return make_error(LINUX_EINVAL, "--network '" + spec.network + "': expected bridge, none or host");
   if (spec.name.empty()) {
     std::string base = image_name.substr(0, image_name.find(':'));
     base = base.substr(base.rfind('/') + 1);

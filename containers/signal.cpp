@@ -40,6 +40,7 @@ bool restartable(uint32_t nr) {
   switch (nr) {
     case 3: case 4: case 145: case 146:  // read, write, readv, writev
     case 7: case 114:                    // waitpid, wait4
+    case 102: case 364: case 369: case 370: case 371: case 372:  // socketcall, accept4, sendto, recvfrom, sendmsg, recvmsg
       return true;
     default:
       return false;
@@ -194,6 +195,7 @@ void interrupt(Kernel& k, Process& t, int sig) {
     t.ctx.reg[cpu::EAX] = uint32_t(-LINUX_EINTR);
     t.state = ProcState::Runnable;
   } else if (t.state == ProcState::Blocked) {
+    t.block_until_ns = 0;  // a timed wait (poll) ends with the interruption
     uint32_t nr = t.ctx.reg[cpu::EAX];
     bool wait_call = nr == 7 || nr == 114;
     // A SIGCHLD wakes wait4 to find the child, as do_wait() rescans.

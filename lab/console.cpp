@@ -422,6 +422,11 @@ ParsedCommand parse_ctr(const std::vector<std::string>& w) {
     if (w[i] == "--name") c.name = val;
     else if (w[i] == "--hostname") c.hostname = val;
     else if (w[i] == "--input") c.input = unescape(val);
+    else if (w[i] == "--network") {
+      if (val != "bridge" && val != "none" && val != "host")
+        return fail("ctr run: --network '" + val + "': expected bridge, none or host");
+      c.network = val;
+    }
     else if (w[i] == "--cpu-weight") {
       char* end = nullptr;
       long n = std::strtol(val.c_str(), &end, 10);
@@ -443,11 +448,11 @@ ParsedCommand parse_ctr(const std::vector<std::string>& w) {
       if (val.empty() || *end || n < 1 || n > 1000000) return fail("ctr run: --pids-limit '" + val + "': expected a number from 1");
       c.pids_max = n;
     } else {
-      return fail("ctr run: unknown option '" + w[i] + "' (options: --name, --hostname, --memory, --pids-limit, --cpu-weight, --cpus, --input)");
+      return fail("ctr run: unknown option '" + w[i] + "' (options: --name, --hostname, --memory, --pids-limit, --cpu-weight, --cpus, --network, --input)");
     }
   }
   if (i < w.size() && w[i] == "--") i++;
-  if (i >= w.size()) return fail("ctr run: missing IMAGE (ctr run [--name N] [--hostname H] [--memory SIZE] [--pids-limit N] [--cpu-weight N] [--cpus X] [--input TEXT] IMAGE [CMD...])");
+  if (i >= w.size()) return fail("ctr run: missing IMAGE (ctr run [--name N] [--hostname H] [--memory SIZE] [--pids-limit N] [--cpu-weight N] [--cpus X] [--network bridge|none|host] [--input TEXT] IMAGE [CMD...])");
   if (!c.name.empty() && !valid_name(c.name)) return fail("ctr run: '" + c.name + "' is not a name");
   c.image = w[i++];
   for (; i < w.size(); i++) c.cmd.push_back(unescape(w[i]));
@@ -599,6 +604,7 @@ Outcome run_ctr(Lab& lab, const Command& c, std::ostream& out) {
     spec.pids_max = c.pids_max;
     spec.cpu_weight = c.cpu_weight;
     spec.cpus = c.cpus;
+    spec.network = c.network;
     if (auto problem = lab.run_container(c.image, spec, c.input)) return bad("ctr run: " + *problem);
     // The kernel refused the program: the container exists, failed, and
     // says why, as `docker run` prints the runtime's error.

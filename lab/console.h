@@ -92,6 +92,7 @@ struct Command {
   std::string input;        // ctr run --input, escapes resolved
   uint32_t cpu_weight = 0;  // ctr run --cpu-weight: cpu.weight (0: the default)
   double cpus = 0;          // ctr run --cpus: cpu.max "<cpus*100000> 100000" (0: no limit)
+  std::string network = "bridge";  // ctr run --network bridge|none|host
   std::vector<std::string> cmd;
   std::string expr_text;               // wait until, expect, show
   std::shared_ptr<const Expr> expr;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "containers/cgroup/cgroup.h"
+#include "containers/net/net.h"
 #include "containers/ns/nsproxy.h"
 #include "containers/vfs/overlay.h"
 #include "mmu/counters.h"
@@ -307,6 +308,58 @@ std::optional<Value> read_ctr_ns(Lab& lab, const LabContainer& c, const std::str
   return read_ns_field(init->ns, field);
 }
 
+// --- Network devices (lesson 6) --------------------------------------------------------
+//   ctr.<name>.net.addr               its init's eth0 address ("172.17.0.2"; "" without one)
+//   ctr.<name>.net.<dev>.<counter>    a device of its init's network namespace (lo, eth0),
+//   ctr.<name>.net.veth.<counter>     the host end of its eth0's veth pair (a port of docker0),
+//   host.net.<dev>.<counter>          a device of the host's (docker0, lo, vethXXXXXXX)
+// Counters: rx_packets tx_packets rx_bytes tx_bytes rx_dropped tx_dropped as /proc/net/dev
+// shows them, and forwarded (a bridge's frames passed between its ports).
+struct NetCounter {
+  const char* name;
+  uint64_t containers::net::NetDevice::*field;
+};
+constexpr NetCounter kNetCounters[] = {
+    {"rx_packets", &containers::net::NetDevice::rx_packets}, {"tx_packets", &containers::net::NetDevice::tx_packets},
+    {"rx_bytes", &containers::net::NetDevice::rx_bytes},     {"tx_bytes", &containers::net::NetDevice::tx_bytes},
+    {"rx_dropped", &containers::net::NetDevice::rx_dropped}, {"tx_dropped", &containers::net::NetDevice::tx_dropped},
+    {"forwarded", &containers::net::NetDevice::forwarded},
+};
+
+// "net.<dev>.<counter>" or "net.addr": the device and counter named, or false.
+bool split_net_field(const std::string& field, std::string& dev, const NetCounter*& counter) {
+  if (field == "net.addr") {
+    counter = nullptr;
+    return true;
+  }
+  size_t dot = field.rfind('.');
+  if (field.rfind("net.", 0) != 0 || dot <= 4) return false;
+  dev = field.substr(4, dot - 4);
+  for (const NetCounter& c : kNetCounters)
+    if (field.compare(dot + 1, std::string::npos, c.name) == 0) {
+      counter = &c;
+      return dev.find('.') == std::string::npos;
+    }
+  return false;
+}
+
+std::optional<Value> read_net_field(const containers::Namespaces& n, const std::string& field, const std::string& name,
+                                    std::string& error) {
+  std::string dev_name;
+  const NetCounter* counter = nullptr;
+  split_net_field(field, dev_name, counter);
+  containers::net::NetDevice* eth0 = containers::net::find_device(*n.net, "eth0");
+  if (!counter) return Value::of(eth0 && eth0->addr ? containers::net::ip_text(eth0->addr) : std::string());
+  containers::net::NetDevice* dev = dev_name == "veth" && eth0 ? eth0->peer : containers::net::find_device(*n.net, dev_name);
+  if (!dev) {
+    std::string all;
+    for (const auto& d : n.net->devices) all += (all.empty() ? "" : ", ") + d->name;
+    error = "no network device '" + dev_name + "' (devices: " + all + ") (in '" + name + "')";
+    return std::nullopt;
+  }
+  return Value::of(double((*dev).*(counter->field)));
+}
+
 // --- A container's age (lesson 7) ------------------------------------------------------
 //   ctr.<name>.age_usec    simulated microseconds of the container kernel's clock since `ctr run`
 //                          started it (still counting after it exits): what cpu.stat's
@@ -319,9 +372,12 @@ Value ctr_age_usec(const Lab& lab, const LabContainer& c) {
 
 // Shape only: which table entry `p` names, or an error.
 std::optional<std::string> check_field(const std::string& name, const ProbeName& p) {
-  std::string ns_error;
-  if ((p.object == "ctr" && !p.id.empty()) || p.object == "host")
+  std::string ns_error, net_dev;
+  const NetCounter* net_counter;
+  if ((p.object == "ctr" && !p.id.empty()) || p.object == "host") {
     if (is_ns_field(p.field, ns_error)) return ns_error.empty() ? std::nullopt : std::optional(ns_error);
+    if (split_net_field(p.field, net_dev, net_counter)) return std::nullopt;
+  }
   if (p.object == "host") {
     for (const auto& h : host_probes())
       if (p.field == h.name) return std::nullopt;
@@ -440,6 +496,9 @@ std::vector<std::string> probe_patterns() {
   for (const auto& h : host_probes()) out.push_back(std::string("host.") + h.name);
   for (const auto& v : ns_views()) out.push_back(std::string("host.") + v.name);
   out.push_back("host.ns.<kind>");
+  out.push_back("ctr.<name>.net.addr");
+  out.push_back("ctr.<name>.net.<dev|veth>.<counter>");
+  out.push_back("host.net.<dev>.<counter>");
   return out;
 }
 
@@ -459,10 +518,13 @@ std::optional<Value> read_probe(Lab& lab, const std::string& name, std::string& 
     error = *problem;
     return std::nullopt;
   }
-  std::string ns_error;
+  std::string ns_error, net_dev;
   bool ns_field = is_ns_field(p->field, ns_error);
+  const NetCounter* net_counter;
+  bool net_field = !ns_field && split_net_field(p->field, net_dev, net_counter);
   if (p->object == "host") {
     if (ns_field) return read_ns_field(lab.kernel.host_ns, p->field);
+    if (net_field) return read_net_field(lab.kernel.host_ns, p->field, name, error);
     for (const auto& h : host_probes())
       if (p->field == h.name) return h.read(lab);
   }
@@ -488,6 +550,14 @@ std::optional<Value> read_probe(Lab& lab, const std::string& name, std::string& 
   for (const auto& cp : ctr_probes())
     if (p->field == cp.name) return cp.read(*c);
   if (ns_field) return read_ctr_ns(lab, *c, name, p->field, error);
+  if (net_field) {
+    const containers::Process* init = c->c.exited ? nullptr : lab.kernel.find_host_pid(c->c.init_host_pid);
+    if (!init || init->state == containers::ProcState::Zombie) {
+      error = "container '" + c->c.name + "' has no live init to read its network from (in '" + name + "')";
+      return std::nullopt;
+    }
+    return read_net_field(init->ns, p->field, name, error);
+  }
   if (p->field == kAgeField) return ctr_age_usec(lab, *c);
   if (p->field.rfind("hostpid.", 0) == 0) return host_pid_of(lab, *c, name, p->field.substr(8), error);
   return read_cgroup_file(lab, *c, name, p->field, error);

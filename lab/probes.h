@@ -43,6 +43,10 @@
 //   ctr.<name>.hostname          host.hostname (the UTS name), .mounts (/proc/<pid>/mounts),
 //   ctr.<name>.mounts            .net.devices (how many network devices its net namespace has)
 //   ctr.<name>.net.devices
+//   ctr.<name>.net.addr          its eth0's IPv4 address ("172.17.0.2"; "" with --network none)
+//   ctr.<name>.net.<dev>.<ctr>   a device's counter (rx_packets tx_packets rx_bytes tx_bytes
+//   ctr.<name>.net.veth.<ctr>    rx_dropped tx_dropped forwarded); veth: the host end of its
+//   host.net.<dev>.<ctr>         eth0's pair; host: docker0, lo, the veths
 //   ctr.<name>.age_usec          simulated µs of the container kernel's clock since `ctr run`
 #pragma once
 #include <optional>

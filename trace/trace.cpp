@@ -18,6 +18,7 @@ const char* kind_name(Kind k) {
     case Kind::Vm: return "vm";
     case Kind::Namespace: return "namespace";
     case Kind::Signal: return "signal";
+    case Kind::Net: return "net";
   }
   return "unknown";
 }

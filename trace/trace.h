@@ -26,6 +26,7 @@ enum class Kind : uint8_t {
   Vm,          // a VM started, paused, stopped, snapshotted, migrated
   Namespace,   // a container-kernel namespace created, joined, or a mount made
   Signal,      // a signal sent, delivered to a handler, returned from, stopping or continuing
+  Net,         // a packet crossed the container kernel's bridge (containers/net/bridge.cpp)
 };
 const char* kind_name(Kind k);
 

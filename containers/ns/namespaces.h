@@ -5,7 +5,7 @@
 //   uts     host name and domain name (uts_namespaces(7))
 //   mnt     the mount table (mount_namespaces(7)): what is mounted where
 //   ipc     System V IPC and POSIX message queues (ipc_namespaces(7)); an identity here
-//   net     network devices (network_namespaces(7)): each has its own `lo`
+//   net     network devices, addresses, routes, sockets (network_namespaces(7))
 //   user    user and group IDs (user_namespaces(7)): uid_map and gid_map
 //   cgroup  the root of /proc/self/cgroup (cgroup_namespaces(7))
 //   time    offsets of CLOCK_MONOTONIC and CLOCK_BOOTTIME (time_namespaces(7))
@@ -25,12 +25,14 @@
 #include <string>
 #include <vector>
 
+#include "containers/net/net.h"
 #include "containers/vfs/vfs.h"
 
 namespace isolab::containers {
 
 struct Process;
 struct Cgroup;
+class Kernel;
 
 // Linux's fixed identities of the initial namespaces (include/linux/proc_ns.h).
 constexpr uint32_t PROC_IPC_INIT_INO = 0xEFFFFFFFu, PROC_UTS_INIT_INO = 0xEFFFFFFEu,
@@ -81,17 +83,22 @@ struct IpcNamespace {
   uint32_t id = 0;
 };
 
-// A network device as /proc/net/dev counts it.
-struct NetDevice {
-  std::string name;
-  uint64_t rx_bytes = 0, rx_packets = 0, tx_bytes = 0, tx_packets = 0;
-};
-
-// A network namespace (network_namespaces(7)): its own devices; a new one
-// has only the loopback device `lo`.
+// A network namespace (network_namespaces(7)): its own devices, addresses,
+// routes, neighbours and sockets (containers/net/net.h); a new one has
+// only the loopback device `lo`, down. Its devices are removed with it
+// (a veth pair goes as a whole, leaving the bridge it was a port of).
 struct NetNamespace {
   uint32_t id = 0;
-  std::vector<NetDevice> devices;
+  Kernel* kernel = nullptr;  // for trace events and waking blocked sockets
+  std::vector<std::unique_ptr<net::NetDevice>> devices;
+  std::vector<net::Route> routes;
+  std::vector<net::Neighbour> neighbours;
+  net::SocketTable sockets;
+  int next_ifindex = 1;
+  NetNamespace() = default;
+  NetNamespace(const NetNamespace&) = delete;
+  NetNamespace& operator=(const NetNamespace&) = delete;
+  ~NetNamespace();
 };
 
 // One line of uid_map or gid_map: IDs [first, first+count) inside map to

@@ -1,13 +1,12 @@
 // Network namespaces (network_namespaces(7)): each has its own network
-// devices, and a new one has only the loopback device `lo`, down until
-// configured, so a container starts with no way out until the runtime
-// gives it one. /proc/net/dev lists the devices of the reader's namespace
-// in Linux's format (net/core/net-procfs.c dev_seq_show()).
-// Not yet modelled: veth pairs and bridges between namespaces, sockets.
+// devices, addresses, routes and sockets, and a new one has only the
+// loopback device `lo`, down until configured, so a container starts with
+// no way out until the runtime gives it one (containers/net/docker.cpp:
+// a veth pair to docker0 for --network bridge). The stack itself is
+// containers/net/.
 // Lesson: "namespaces: a container's own network stack".
-#include <cstdio>
-
 #include "containers/kernel.h"
+#include "containers/net/net.h"
 #include "containers/ns/nsproxy.h"
 
 namespace isolab::containers::ns {
@@ -15,23 +14,16 @@ namespace isolab::containers::ns {
 std::shared_ptr<NetNamespace> new_net_ns(Kernel& k) {
   auto n = std::make_shared<NetNamespace>();
   n->id = k.alloc_ns_id();
-  n->devices.push_back(NetDevice{"lo"});
+  n->kernel = &k;
+  net::NetDevice& lo = net::add_device(*n, "lo", net::DeviceKind::Loopback);
+  lo.addr = 0x7F000001;  // 127.0.0.1/8, effective once lo is up
+  lo.prefix = 8;
+  // The host's initial namespace is being made (Kernel's constructor): its
+  // lo is up, as the init system leaves it at boot.
+  if (!k.host_ns.net) lo.up = true;
   return n;
 }
 
-std::string proc_net_dev(const NetNamespace& ns) {
-  std::string s =
-      "Inter-|   Receive                                                |  Transmit\n"
-      " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls "
-      "carrier compressed\n";
-  char line[256];
-  for (const NetDevice& d : ns.devices) {
-    std::snprintf(line, sizeof line, "%6s: %7llu %7llu    0    0    0     0          0         0 %8llu %7llu    0    0    0     0       0          0\n",
-                  d.name.c_str(), (unsigned long long)d.rx_bytes, (unsigned long long)d.rx_packets,
-                  (unsigned long long)d.tx_bytes, (unsigned long long)d.tx_packets);
-    s += line;
-  }
-  return s;
-}
+std::string proc_net_dev(const NetNamespace& ns) { return net::proc_net_dev(ns); }
 
 }  // namespace isolab::containers::ns

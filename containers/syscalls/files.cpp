@@ -119,7 +119,10 @@ int32_t sys_close(Kernel& k, Process& p, const Args& a) {
 static int32_t do_read(Kernel& k, Process& p, vfs::OpenFile& f, uint32_t buf, uint32_t len) {
   if (!f.readable()) return -LINUX_EBADF;
   std::vector<uint8_t> tmp;
-  if (f.host) {
+  if (f.ops) {  // a socket
+    int32_t r = f.ops->read(p, f, tmp, std::min<uint32_t>(len, 65536));
+    if (r < 0) return r;
+  } else if (f.host) {
     if (!f.host->read) return 0;
     tmp.resize(std::min<uint32_t>(len, 65536));
     long n = f.host->read(reinterpret_cast<char*>(tmp.data()), tmp.size());
@@ -157,6 +160,12 @@ static int32_t do_write(Kernel& k, Process& p, vfs::OpenFile& f, uint32_t buf, u
   if (!f.writable()) return -LINUX_EBADF;
   std::vector<uint8_t> tmp(len);
   if (len && !p.mm->copy_in(buf, tmp.data(), len)) return -LINUX_EFAULT;
+  if (f.ops) {  // a socket: a stream whose peer is gone raises SIGPIPE, as a pipe does
+    int32_t r = f.ops->write(p, f, tmp);
+    if (r == -LINUX_EPIPE) k.send_signal(p, LINUX_SIGPIPE, nullptr);
+    if (r != SYSCALL_RESTART) k.wake_blocked();
+    return r;
+  }
   if (f.host) {
     if (f.host->write) f.host->write(f.host_stream, reinterpret_cast<const char*>(tmp.data()), len);
     return int32_t(len);
@@ -225,7 +234,7 @@ int32_t sys_readv(Kernel& k, Process& p, const Args& a) { return do_iov(k, p, a,
 int32_t sys_writev(Kernel& k, Process& p, const Args& a) { return do_iov(k, p, a, true); }
 
 static int64_t do_lseek(vfs::OpenFile& f, int64_t off, uint32_t whence) {
-  if (f.pipe || f.host) return -LINUX_ESPIPE;
+  if (f.pipe || f.host || f.ops) return -LINUX_ESPIPE;
   int64_t size = f.snapshot ? int64_t(f.snapshot->size()) : f.inode->type == InodeType::File ? int64_t(f.inode->data->size()) : 0;
   int64_t base = whence == 0 ? 0 : whence == 1 ? int64_t(f.offset) : whence == 2 ? size : -1;
   if (base < 0) return -LINUX_EINVAL;
@@ -371,6 +380,11 @@ static Stat64 stat_of(const vfs::OpenFile* f, const vfs::Inode* in) {
   st.st_dev = 0x22;  // one device for the whole tree, as a tmpfs mount has
   st.st_blksize = 4096;
   st.st_nlink = 1;
+  if (f && f->ops) {
+    st.st_mode = 0140000 | 0777;  // S_IFSOCK
+    st.st_ino = st.st_ino_low = 1;
+    return st;
+  }
   if (f && (f->pipe || f->host)) {
     bool tty = f->host && f->host->tty;
     st.st_mode = tty ? (LINUX_S_IFCHR | 0620) : (LINUX_S_IFIFO | 0600);
@@ -558,6 +572,7 @@ int32_t sys_getcwd(Kernel&, Process& p, const Args& a) {
 int32_t sys_ioctl(Kernel&, Process& p, const Args& a) {
   vfs::OpenFile* f = p.file(a.s(0));
   if (!f) return -LINUX_EBADF;
+  if (f->ops) return f->ops->ioctl(p, a[1], a[2]);  // a socket: netdevice(7) requests
   if (!is_tty(*f)) return -LINUX_ENOTTY;
   switch (a[1]) {
     case LINUX_TCGETS: {

@@ -155,6 +155,35 @@ int32_t sys_alarm(Kernel& k, Process& p, const Args& a) {
   return int32_t(left);
 }
 
+// setitimer(which, new, old) and getitimer(which, cur) for ITIMER_REAL,
+// the timer alarm(2) sets and what glibc's alarm() calls: one shot, in
+// microseconds (struct itimerval of 32-bit timevals). A repeating timer
+// (it_interval) and the virtual and profiling timers are not modelled: EINVAL.
+static int32_t put_itimer(Kernel& k, Process& p, uint32_t va) {
+  if (!va) return 0;
+  uint64_t left = p.alarm_ns > k.now_ns() ? p.alarm_ns - k.now_ns() : 0;
+  uint64_t usec = (left + 999) / 1000;
+  int32_t it[4] = {0, 0, int32_t(usec / 1000000), int32_t(usec % 1000000)};
+  return p.mm->copy_out(va, it, sizeof it) ? 0 : -LINUX_EFAULT;
+}
+
+int32_t sys_setitimer(Kernel& k, Process& p, const Args& a) {
+  if (a[0] != 0) return -LINUX_EINVAL;
+  int32_t it[4] = {};
+  if (a[1] && !p.mm->copy_in(a[1], it, sizeof it)) return -LINUX_EFAULT;
+  if (it[0] || it[1]) return -LINUX_EINVAL;
+  if (it[2] < 0 || it[3] < 0 || it[3] >= 1000000) return -LINUX_EINVAL;
+  if (int32_t r = put_itimer(k, p, a[2])) return r;
+  uint64_t ns = uint64_t(it[2]) * 1000000000ull + uint64_t(it[3]) * 1000ull;
+  p.alarm_ns = ns ? k.now_ns() + ns : 0;
+  return 0;
+}
+
+int32_t sys_getitimer(Kernel& k, Process& p, const Args& a) {
+  if (a[0] != 0) return -LINUX_EINVAL;
+  return put_itimer(k, p, a[1]);
+}
+
 // tgkill(tgid, tid, sig) and tkill(tid, sig): every process is its own
 // thread group here, so tid names the process.
 static int32_t thread_kill(Kernel& k, Process& p, int32_t tgid, int32_t tid, int32_t sig) {

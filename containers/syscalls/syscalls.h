@@ -7,7 +7,8 @@
 // block and be called again, or SYSCALL_NO_RETURN when the caller is gone.
 // Handlers are grouped by family: process.cpp (fork, exec, wait, exit,
 // kill, ids), memory.cpp (brk, mmap), files.cpp (open, read, write, stat,
-// getdents, pipes), system.cpp (uname, time, random, limits, signals).
+// getdents, pipes), system.cpp (uname, time, random, limits, signals),
+// net.cpp (sockets, socketcall, poll).
 // Lesson: "system calls".
 #pragma once
 #include <cstdint>
@@ -91,6 +92,12 @@ ISOLAB_SYSCALL(sigreturn); ISOLAB_SYSCALL(rt_sigreturn);
 // namespaces.cpp
 ISOLAB_SYSCALL(unshare); ISOLAB_SYSCALL(setns); ISOLAB_SYSCALL(mount); ISOLAB_SYSCALL(umount); ISOLAB_SYSCALL(umount2);
 ISOLAB_SYSCALL(pivot_root);
+// net.cpp
+ISOLAB_SYSCALL(socketcall); ISOLAB_SYSCALL(socket); ISOLAB_SYSCALL(socketpair); ISOLAB_SYSCALL(bind);
+ISOLAB_SYSCALL(connect); ISOLAB_SYSCALL(listen); ISOLAB_SYSCALL(accept4); ISOLAB_SYSCALL(getsockopt);
+ISOLAB_SYSCALL(setsockopt); ISOLAB_SYSCALL(getsockname); ISOLAB_SYSCALL(getpeername); ISOLAB_SYSCALL(sendto);
+ISOLAB_SYSCALL(recvfrom); ISOLAB_SYSCALL(sendmsg); ISOLAB_SYSCALL(recvmsg); ISOLAB_SYSCALL(shutdown); ISOLAB_SYSCALL(poll);
+ISOLAB_SYSCALL(setitimer); ISOLAB_SYSCALL(getitimer);  // signal.cpp, beside alarm
 #undef ISOLAB_SYSCALL
 
 }  // namespace isolab::containers::syscalls

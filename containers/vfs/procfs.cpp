@@ -6,6 +6,7 @@
 
 #include "containers/kernel.h"
 #include "containers/ns/nsproxy.h"
+#include "containers/net/net.h"
 
 namespace isolab::containers::vfs {
 
@@ -86,13 +87,16 @@ std::string status_text(const Process& q, const Process& viewer) {
          "NSpid:" + nspid + "\nSigPnd:\t" + hex64(q.sigpending) + "\nSigBlk:\t" + hex64(q.sigmask) + "\n" + rss_text(q);
 }
 
-// /proc/<pid>/net: the network namespace's devices (net/dev).
+// /proc/<pid>/net: the network namespace's devices (net/dev), routes
+// (net/route) and neighbours (net/arp), containers/net/.
 InodePtr net_dir(Kernel& k, int host_pid) {
-  return fixed_dir({"dev"}, [&k, host_pid](const Process&, const std::string& name) -> InodePtr {
-    if (name != "dev") return nullptr;
-    return generated([&k, host_pid](const Process&) {
+  return fixed_dir({"arp", "dev", "route"}, [&k, host_pid](const Process&, const std::string& name) -> InodePtr {
+    std::string (*show)(const NetNamespace&) = name == "dev" ? net::proc_net_dev : name == "route" ? net::proc_net_route
+                                               : name == "arp" ? net::proc_net_arp : nullptr;
+    if (!show) return nullptr;
+    return generated([&k, host_pid, show](const Process&) {
       const Process* q = k.find_host_pid(host_pid);
-      return q ? ns::proc_net_dev(*q->ns.net) : std::string();
+      return q ? show(*q->ns.net) : std::string();
     });
   });
 }

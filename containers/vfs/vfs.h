@@ -39,6 +39,7 @@ enum class InodeType : uint8_t { Dir, File, Symlink, CharDev };
 enum class Device : uint8_t { Null, Zero, Whiteout };
 
 struct Inode;
+struct OpenFile;
 using InodePtr = std::shared_ptr<Inode>;
 using Bytes = std::vector<uint8_t>;
 
@@ -166,6 +167,17 @@ struct Pipe {
   int readers = 0, writers = 0;
 };
 
+// The operations of an open file that is not a node of the tree (Linux's
+// struct file_operations): sockets (containers/net/socket.h). Each returns
+// a count, -errno, or the kernel's SYSCALL_RESTART to block and retry.
+struct FileOps {
+  virtual ~FileOps() = default;
+  virtual int32_t read(Process& p, OpenFile& f, Bytes& out, size_t len) = 0;
+  virtual int32_t write(Process& p, OpenFile& f, const Bytes& in) = 0;
+  virtual uint32_t poll() const = 0;  // POLLIN | POLLOUT | POLLERR | POLLHUP, as of now
+  virtual int32_t ioctl(Process& p, uint32_t request, uint32_t arg) = 0;
+};
+
 // An open file description, shared by dup() and fork().
 struct OpenFile {
   InodePtr inode;          // null for a pipe end
@@ -179,6 +191,7 @@ struct OpenFile {
   bool pipe_writer = false;
   std::shared_ptr<HostStreams> host;  // a host stream: fd 0, 1 or 2 of a container
   int host_stream = 0;
+  std::shared_ptr<FileOps> ops;  // a socket: read, write, poll and ioctl go here
 
   OpenFile() = default;
   OpenFile(const OpenFile&) = delete;

@@ -29,7 +29,7 @@ def main():
             (["run", "nosuchimage"], "unknown image 'nosuchimage'"),
             (["run", "--bogus", "minios"], "unknown option '--bogus'"),
             (["run", "--memory", "lots", "minios"], "--memory 'lots'"),
-            (["run", "--network", "host", "minios"], "--network"),
+            (["run", "--network", "overlay", "minios"], "--network"),
             (["run", "--cpu-weight", "0", "minios"], "--cpu-weight"),
             (["run"], "missing IMAGE"),
             (["run", "minios", "nosuchcmd"], "nosuchcmd: not found"),

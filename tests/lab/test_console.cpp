@@ -56,7 +56,8 @@ TEST_CASE("console: bad commands say what is wrong") {
   CHECK(parse_error("vm start") == "vm start: expected `vm start NAME`");
   CHECK(parse_error("ctr run") ==
         "ctr run: missing IMAGE (ctr run [--name N] [--hostname H] [--memory SIZE] [--pids-limit N] [--cpu-weight N] [--cpus X] "
-        "[--input TEXT] IMAGE [CMD...])");
+        "[--network bridge|none|host] [--input TEXT] IMAGE [CMD...])");
+  CHECK(parse_error("ctr run --network overlay minios") == "ctr run: --network 'overlay': expected bridge, none or host");
   CHECK(parse_error("vm migrate a b") == "vm migrate: unexpected 'b' after the name (vm migrate NAME [--to ADDR:PORT] [--bandwidth RATE] [--max-rounds N] [--downtime-target DUR])");
   CHECK(parse_error("wait until 1 == 1 --timeout soon") == "wait until: --timeout 'soon': expected a duration such as 5s or 500ms");
   CHECK(parse_error("expect") == "expect: missing the expression");

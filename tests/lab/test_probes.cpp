@@ -192,7 +192,11 @@ TEST_CASE("probes: namespace views of two containers and the host") {
   CHECK(probe(lab, "host.hostname").string == "isolab");
   CHECK(probe(lab, "host.mounts").string == "rootfs / rootfs rw 0 0\n");
   CHECK(probe(lab, "ctr.a.mounts").string.rfind("overlay / overlay rw,relatime 0 0\nproc /proc proc ", 0) == 0);
-  CHECK(probe(lab, "ctr.a.net.devices").number == 1);
+  CHECK(probe(lab, "ctr.a.net.devices").number == 2);  // lo and eth0 (--network bridge, the default)
+  CHECK(probe(lab, "ctr.a.net.addr").string.rfind("172.17.0.", 0) == 0);
+  CHECK(probe(lab, "ctr.a.net.addr").string != probe(lab, "ctr.b.net.addr").string);
+  CHECK(probe(lab, "ctr.a.net.veth.rx_packets").number == probe(lab, "ctr.a.net.eth0.tx_packets").number);
+  CHECK(probe(lab, "host.net.docker0.forwarded").number == 0);
 }
 
 TEST_CASE("probes: namespace probes name their kind and need a live init") {
