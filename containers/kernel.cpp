@@ -388,6 +388,18 @@ void Kernel::load_tls(const Process& p) {
 
 // --- scheduling ------------------------------------------------------------------
 
+void Kernel::add_host_timer(uint64_t at_ns) {
+  if (at_ns > now_ns()) host_timers_.push_back(at_ns);
+}
+
+// The earliest host timer after now (dropping those passed), or UINT64_MAX.
+uint64_t Kernel::next_host_timer() {
+  std::erase_if(host_timers_, [now = now_ns()](uint64_t t) { return t <= now; });
+  uint64_t next = UINT64_MAX;
+  for (uint64_t t : host_timers_) next = std::min(next, t);
+  return next;
+}
+
 void Kernel::save_context(Process& p) {
   std::memcpy(p.ctx.reg, cpu.s.reg, sizeof p.ctx.reg);
   p.ctx.eip = cpu.s.eip;
@@ -443,6 +455,7 @@ RunResult Kernel::run(uint64_t max_insns, const std::function<bool()>& done) {
       }
       uint64_t alarm = signals::next_alarm_ns(*this);
       if (alarm) wake = std::min(wake, alarm);
+      wake = std::min(wake, next_host_timer());
       if (wake != UINT64_MAX) {
         if (wake > now_ns()) idle_ns_ += wake - now_ns();
         continue;
@@ -461,7 +474,11 @@ RunResult Kernel::run(uint64_t max_insns, const std::function<bool()>& done) {
     Cgroup* cg = p->cgroup;
     std::vector<Cgroup*> through = sched.path(*p);
     uint64_t before = cpu.s.insns;
-    cpu::StopReason why = cpu.run(std::min(sched.slice(through, config.quantum), max_insns - used));
+    uint64_t slice = std::min(sched.slice(through, config.quantum), max_insns - used);
+    // A host timer due within the slice cuts it short, so a stop's SIGKILL comes on time.
+    if (uint64_t timer = next_host_timer(); timer != UINT64_MAX)
+      slice = std::max<uint64_t>(1, std::min(slice, (timer - now_ns() + config.ns_per_insn - 1) / config.ns_per_insn));
+    cpu::StopReason why = cpu.run(slice);
     uint64_t ran = cpu.s.insns - before;
     sched.account(host_pid, cg, through, ran);
     // `p` may be gone (reaped at its exit); current_ is null then.

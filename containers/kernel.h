@@ -122,6 +122,10 @@ class Kernel : public cpu::CpuHooks {
   void send_signal(Process& target, int sig, const Process* sender, int32_t code = 0);
   // Something changed that a blocked system call may be waiting for.
   void wake_blocked() { generation_++; }
+  // The host wants to look at the kernel at simulated time `at_ns` (a
+  // `ctr stop` timeout): run() stops its idle clock there and asks `done`
+  // again, even when every process sleeps or blocks until much later.
+  void add_host_timer(uint64_t at_ns);
   // Write a TLS descriptor (set_thread_area) into the live GDT.
   void load_tls(const Process& p);
   uint64_t random64();
@@ -160,6 +164,7 @@ class Kernel : public cpu::CpuHooks {
 
  private:
   Process* pick_next();
+  uint64_t next_host_timer();
   void switch_to(Process& p);
   void save_context(Process& p);
   void retire(std::unique_ptr<AddressSpace> mm);
@@ -170,6 +175,7 @@ class Kernel : public cpu::CpuHooks {
   Process* loaded_ = nullptr;   // whose CR3 and TLS are in the CPU
   uint64_t generation_ = 0;     // bumped by anything a blocked call might wait for
   uint64_t idle_ns_ = 0;        // time skipped while every process slept
+  std::vector<uint64_t> host_timers_;  // add_host_timer(): times still to come
   uint64_t rng_;
   uint32_t next_ns_id_ = 0xEFFFFFF0u;  // namespace inode numbers, counting down as Linux's proc_ns do
   // Address spaces of exited or exec'd processes, freed after the CPU stops
