@@ -107,15 +107,22 @@ class Kernel : public cpu::CpuHooks {
   void reap(Process* zombie);
 
   // --- for the system calls --------------------------------------------------
-  // fork(2)/clone(2): a copy of `parent` (the current process). Returns the
-  // child, or an error (ENOMEM).
+  // fork(2)/clone(2): a copy of `parent` (the current process), or with
+  // CLONE_THREAD a new thread of its group; CLONE_VM, CLONE_FILES and
+  // CLONE_SIGHAND share instead of copying. Returns the child, or an error
+  // (ENOMEM, EAGAIN from pids.max or RLIMIT_NPROC).
   ErrorOr<Process*> fork_process(Process& parent, uint32_t clone_flags);
   // Replace the current process's program (execve(2)); on success the CPU
   // continues at the new entry point.
   int32_t exec(Process& p, const std::string& path, std::vector<std::string> argv,
                std::vector<std::string> envp);
-  // The process ends: exit(2) (signal = 0) or killed by `signal`.
+  // The process ends, every thread of it: exit_group(2) (signal = 0) or
+  // killed by `signal` (a fatal signal kills the whole thread group).
   void exit_process(Process& p, int code, int signal = 0);
+  // One task ends: exit(2). A thread goes at once (nobody waits for it);
+  // the process ends when its last thread has (the leader then reports to
+  // its parent). CLONE_CHILD_CLEARTID's word is cleared and futex-woken.
+  void exit_thread(Process& t, int code, int signal = 0);
   // Send `sig` to `target` from `sender` (null: the kernel) with siginfo's
   // si_code `code` (SI_USER for kill). Delivery and default actions are
   // containers/signal.h.
@@ -167,7 +174,8 @@ class Kernel : public cpu::CpuHooks {
   uint64_t next_host_timer();
   void switch_to(Process& p);
   void save_context(Process& p);
-  void retire(std::unique_ptr<AddressSpace> mm);
+  void retire(std::shared_ptr<AddressSpace> mm);
+  void group_dead(Process& leader);
   int alloc_pids(Process& p, const std::shared_ptr<PidNamespace>& ns);
 
   std::map<int, std::unique_ptr<Process>> procs_;  // by host PID
@@ -180,7 +188,7 @@ class Kernel : public cpu::CpuHooks {
   uint32_t next_ns_id_ = 0xEFFFFFF0u;  // namespace inode numbers, counting down as Linux's proc_ns do
   // Address spaces of exited or exec'd processes, freed after the CPU stops
   // (the CPU may still hold their CR3 until then).
-  std::vector<std::unique_ptr<AddressSpace>> retired_;
+  std::vector<std::shared_ptr<AddressSpace>> retired_;
 };
 
 // The context a new program starts with: flat user segments, EIP at the

@@ -26,7 +26,7 @@ namespace isolab::containers {
 
 // One area of user addresses [start, end), page aligned.
 struct Vma {
-  enum class Kind : uint8_t { Anon, File, Heap, Stack };
+  enum class Kind : uint8_t { Anon, File, Heap, Stack, Shm };
   uint32_t start = 0, end = 0;
   uint32_t prot = 0;  // linux_abi::PROT_*
   // The protection the area was mapped with (mmap, exec); mprotect changes

@@ -13,8 +13,19 @@ int Process::pid_in(const PidNamespace& target) const {
 }
 
 int Process::ppid() const {
-  if (!parent) return 0;
-  return parent->pid_in(*ns.pid);
+  const Process* par = group_leader->parent;
+  return par ? par->pid_in(*ns.pid) : 0;
+}
+
+// A fresh login's limits (RLIM_INFINITY unless listed), as Linux's INIT_RLIMITS.
+std::array<RLimit, RLIMIT_NLIMITS> Process::default_rlimits() {
+  std::array<RLimit, RLIMIT_NLIMITS> r{};
+  r[3].cur = 8u << 20;            // RLIMIT_STACK: 8 MiB soft
+  r[4].cur = 0;                   // RLIMIT_CORE: no core files
+  r[7] = {1024, 4096};            // RLIMIT_NOFILE
+  r[8] = {8u << 20, 8u << 20};    // RLIMIT_MEMLOCK
+  r[6] = {~0ull, ~0ull};          // RLIMIT_NPROC
+  return r;
 }
 
 int Process::alloc_fd(vfs::FilePtr f, int lowest, bool close_on_exec) {

@@ -157,7 +157,6 @@ cpu::FpuState restore_fpu(const FpState32& in) {
 constexpr uint8_t kRetcode[8] = {0x58, 0xb8, 119, 0, 0, 0, 0xcd, 0x80};
 constexpr uint8_t kRtRetcode[8] = {0xb8, 173, 0, 0, 0, 0xcd, 0x80, 0};
 
-constexpr uint32_t SS_DISABLE = 2;
 // The flags sigreturn may restore (FIX_EFLAGS in arch/x86/kernel/signal.c).
 constexpr uint32_t FIX_EFLAGS = cpu::AC | cpu::OF | cpu::DF | cpu::TF | cpu::SF | cpu::ZF | cpu::AF | cpu::PF |
                                 cpu::CF | cpu::RF;
@@ -193,6 +192,7 @@ void interrupt(Kernel& k, Process& t, int sig) {
     }
     t.ctx.reg[cpu::EAX] = uint32_t(-LINUX_EINTR);
     t.state = ProcState::Runnable;
+    t.futex_waiting = false;
   } else if (t.state == ProcState::Blocked) {
     uint32_t nr = t.ctx.reg[cpu::EAX];
     bool wait_call = nr == 7 || nr == 114;
@@ -301,12 +301,24 @@ bool setup_frame(Kernel& k, Process& p, int sig, const SigAction& sa, uint64_t o
 
 DefaultAction default_action(int sig) { return sig < 32 ? kDefault[sig] : DefaultAction::Term; }
 
-void send(Kernel& k, Process& t, int sig, const Process* sender, const SigInfo& info) {
+namespace {
+
+// The threads of `t`'s process, leader first, that are still alive.
+std::vector<Process*> live_threads(Process& t) {
+  Process& g = *t.group_leader;
+  std::vector<Process*> all;
+  if (g.state != ProcState::Zombie) all.push_back(&g);
+  for (Process* q : g.threads)
+    if (q->state != ProcState::Zombie) all.push_back(q);
+  return all;
+}
+
+void send_to(Kernel& k, Process& t, int sig, const Process* sender, const SigInfo& info, bool to_group) {
   if (t.state == ProcState::Zombie || sig <= 0 || sig > LINUX_NSIG) return;
   const SigAction& sa = t.sigactions[size_t(sig)];
   // A namespace's init gets, from inside its namespace, only the signals
   // it has a handler for; SIGKILL and SIGSTOP never (pid_namespaces(7)).
-  bool is_init = t.ns.pid->child_reaper == &t;
+  bool is_init = t.ns.pid->child_reaper == t.group_leader;
   bool from_inside = sender && pid_ns_within(*sender->ns.pid, *t.ns.pid);
   if (is_init && from_inside &&
       (sig == LINUX_SIGKILL || sig == LINUX_SIGSTOP || sa.handler == LINUX_SIG_DFL || sa.handler == LINUX_SIG_IGN)) {
@@ -318,42 +330,66 @@ void send(Kernel& k, Process& t, int sig, const Process* sender, const SigInfo& 
     k.exit_process(t, 0, LINUX_SIGKILL);
     return;
   }
-  // Stop and continue act when sent, and cancel each other (prepare_signal()).
+  // Stop and continue act when sent, on every thread, and cancel each
+  // other (prepare_signal()).
   if (sig == LINUX_SIGCONT) {
-    t.sigpending &= ~STOP_SIGNALS;
-    if (t.state == ProcState::Stopped) {
-      resume(k, t);
-      if (t.parent && !(t.parent->sigactions[LINUX_SIGCHLD].flags & SA_NOCLDSTOP))
-        send(k, *t.parent, LINUX_SIGCHLD, nullptr, SigInfo{CLD_CONTINUED, t.host_pid(), t.uid, LINUX_SIGCONT});
+    bool was_stopped = false;
+    for (Process* q : live_threads(t)) {
+      q->sigpending &= ~STOP_SIGNALS;
+      was_stopped |= q->state == ProcState::Stopped;
+      resume(k, *q);
     }
+    Process& g = *t.group_leader;
+    if (was_stopped && g.parent && !(g.parent->sigactions[LINUX_SIGCHLD].flags & SA_NOCLDSTOP))
+      send(k, *g.parent, LINUX_SIGCHLD, nullptr, SigInfo{CLD_CONTINUED, g.host_pid(), g.uid, LINUX_SIGCONT});
   } else if (STOP_SIGNALS & sigbit(sig)) {
-    t.sigpending &= ~sigbit(LINUX_SIGCONT);
+    for (Process* q : live_threads(t)) q->sigpending &= ~sigbit(LINUX_SIGCONT);
   }
   if (sig == LINUX_SIGSTOP) {
-    stop(k, t, sig);
+    for (Process* q : live_threads(t)) stop(k, *q, sig);
     return;
   }
   if (ignored(t, sig)) return;
-  t.sigpending |= sigbit(sig);
-  SigInfo& si = t.siginfo[size_t(sig)];
+  // A process's signal goes to a thread that does not block it.
+  Process* r = &t;
+  if (to_group)
+    for (Process* q : live_threads(t))
+      if (!(q->sigmask & sigbit(sig))) {
+        r = q;
+        break;
+      }
+  r->sigpending |= sigbit(sig);
+  SigInfo& si = r->siginfo[size_t(sig)];
   si = info;
   if (sender) {
     si.sender_host_pid = sender->host_pid();
     si.sender_uid = sender->uid;
   }
-  if (t.sigmask & sigbit(sig)) return;  // stays pending until unblocked
+  if (r->sigmask & sigbit(sig)) return;  // stays pending until unblocked
   if (sa.handler == LINUX_SIG_DFL) {
     // Default actions take effect now, whether or not the process runs.
-    t.sigpending &= ~sigbit(sig);
+    r->sigpending &= ~sigbit(sig);
     switch (default_action(sig)) {
       case DefaultAction::Term:
-      case DefaultAction::Core: k.exit_process(t, 0, sig); return;
-      case DefaultAction::Stop: stop(k, t, sig); return;
+      case DefaultAction::Core: k.exit_process(*r, 0, sig); return;
+      case DefaultAction::Stop:
+        for (Process* q : live_threads(*r)) stop(k, *q, sig);
+        return;
       case DefaultAction::Ign:
       case DefaultAction::Cont: return;
     }
   }
-  if (t.state != ProcState::Stopped) interrupt(k, t, sig);
+  if (r->state != ProcState::Stopped) interrupt(k, *r, sig);
+}
+
+}  // namespace
+
+void send(Kernel& k, Process& t, int sig, const Process* sender, const SigInfo& info) {
+  send_to(k, *t.group_leader, sig, sender, info, true);
+}
+
+void send_thread(Kernel& k, Process& t, int sig, const Process* sender, const SigInfo& info) {
+  send_to(k, t, sig, sender, info, false);
 }
 
 bool deliver_pending(Kernel& k, Process& p) {
@@ -369,7 +405,9 @@ bool deliver_pending(Kernel& k, Process& p) {
       switch (default_action(sig)) {
         case DefaultAction::Term:
         case DefaultAction::Core: k.exit_process(p, 0, sig); return false;
-        case DefaultAction::Stop: stop(k, p, sig); return false;
+        case DefaultAction::Stop:
+          for (Process* q : live_threads(p)) stop(k, *q, sig);
+          return false;
         case DefaultAction::Ign:
         case DefaultAction::Cont: continue;
       }

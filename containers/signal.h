@@ -34,6 +34,8 @@ namespace isolab::containers::signals {
 constexpr uint32_t SA_NOCLDSTOP = 0x1, SA_NOCLDWAIT = 0x2, SA_SIGINFO = 0x4, SA_RESTORER = 0x04000000,
                    SA_ONSTACK = 0x08000000, SA_RESTART = 0x10000000, SA_NODEFER = 0x40000000,
                    SA_RESETHAND = 0x80000000u;
+// sigaltstack(2) ss_flags.
+constexpr uint32_t SS_ONSTACK = 1, SS_DISABLE = 2, SS_AUTODISARM = 1u << 31;
 // si_code values (include/uapi/asm-generic/siginfo.h).
 constexpr int32_t SI_USER = 0, SI_KERNEL = 0x80, SI_TKILL = -6, CLD_EXITED = 1, CLD_KILLED = 2, CLD_STOPPED = 5,
                   CLD_CONTINUED = 6;
@@ -50,7 +52,12 @@ DefaultAction default_action(int sig);
 // the sending process, null for the kernel. Applies PID-namespace init
 // protection, SIGKILL/SIGSTOP/SIGCONT at once, and interrupts a blocked
 // system call when a handler will run.
+// A signal for a process goes to the thread group: to the first of its
+// threads that does not block it (the leader first), as complete_signal()
+// chooses; its default action (terminate, stop) acts on every thread.
 void send(Kernel& k, Process& t, int sig, const Process* sender, const SigInfo& info);
+// tkill(2)/tgkill(2): to this one thread.
+void send_thread(Kernel& k, Process& t, int sig, const Process* sender, const SigInfo& info);
 
 // Deliver the pending unblocked signals of `p`, which is on the CPU (its
 // registers are the CPU's): default actions and handler frames. Returns

@@ -155,13 +155,13 @@ int32_t sys_alarm(Kernel& k, Process& p, const Args& a) {
   return int32_t(left);
 }
 
-// tgkill(tgid, tid, sig) and tkill(tid, sig): every process is its own
-// thread group here, so tid names the process.
+// tgkill(tgid, tid, sig) and tkill(tid, sig): to one thread; tgkill
+// checks that it belongs to process tgid (ESRCH otherwise).
 static int32_t thread_kill(Kernel& k, Process& p, int32_t tgid, int32_t tid, int32_t sig) {
   if (tid <= 0 || (tgid != -1 && tgid <= 0) || sig < 0 || sig > LINUX_NSIG) return -LINUX_EINVAL;
   Process* t = k.find(*p.ns.pid, tid);
-  if (!t || (tgid != -1 && tgid != tid) || t->state == ProcState::Zombie) return -LINUX_ESRCH;
-  if (sig) k.send_signal(*t, sig, &p, signals::SI_TKILL);
+  if (!t || (tgid != -1 && t->tgid() != tgid) || t->state == ProcState::Zombie) return -LINUX_ESRCH;
+  if (sig) signals::send_thread(k, *t, sig, &p, SigInfo{signals::SI_TKILL, 0, 0, 0});
   return 0;
 }
 

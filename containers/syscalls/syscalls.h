@@ -49,6 +49,12 @@ int32_t put_user(Process& p, uint32_t va, const T& value) {
   return p.mm->copy_out(va, &value, sizeof(T)) ? 0 : -linux_abi::LINUX_EFAULT;
 }
 
+// Wake up to `n` sleepers on the futex word at `uaddr` of address space
+// `mm` whose bitset meets `bitset`; the number woken (futex.cpp).
+int futex_wake(Kernel& k, const AddressSpace* mm, uint32_t uaddr, int n, uint32_t bitset);
+// Clock `clock`'s reading for `p` in nanoseconds; false for an unknown clock (system.cpp).
+bool read_clock(Kernel& k, Process& p, uint32_t clock, uint64_t& out);
+
 #define ISOLAB_SYSCALL(name) int32_t sys_##name(Kernel& k, Process& p, const Args& a)
 // process.cpp
 ISOLAB_SYSCALL(exit); ISOLAB_SYSCALL(exit_group); ISOLAB_SYSCALL(fork); ISOLAB_SYSCALL(vfork);
@@ -91,6 +97,8 @@ ISOLAB_SYSCALL(sigreturn); ISOLAB_SYSCALL(rt_sigreturn);
 // namespaces.cpp
 ISOLAB_SYSCALL(unshare); ISOLAB_SYSCALL(setns); ISOLAB_SYSCALL(mount); ISOLAB_SYSCALL(umount); ISOLAB_SYSCALL(umount2);
 ISOLAB_SYSCALL(pivot_root);
+// threads: futex.cpp, process.cpp
+ISOLAB_SYSCALL(futex); ISOLAB_SYSCALL(futex_time64); ISOLAB_SYSCALL(set_robust_list);
 #undef ISOLAB_SYSCALL
 
 }  // namespace isolab::containers::syscalls

@@ -17,7 +17,10 @@ namespace {
 // Wall-clock time starts at a fixed date so runs repeat: 2024-01-01 00:00 UTC.
 constexpr uint64_t EPOCH_S = 1704067200;
 
-// The clock's reading in nanoseconds, or false for an unknown clock.
+void put_field(uint8_t* at, const std::string& s) { std::strncpy(reinterpret_cast<char*>(at), s.c_str(), 64); }
+
+}  // namespace
+
 bool read_clock(Kernel& k, Process& p, uint32_t clock, uint64_t& out) {
   switch (clock) {
     case LINUX_CLOCK_REALTIME:
@@ -31,10 +34,6 @@ bool read_clock(Kernel& k, Process& p, uint32_t clock, uint64_t& out) {
     default: return false;
   }
 }
-
-void put_field(uint8_t* at, const std::string& s) { std::strncpy(reinterpret_cast<char*>(at), s.c_str(), 64); }
-
-}  // namespace
 
 // uname(buf): struct new_utsname, six fields of 65 bytes. The node name is
 // the caller's UTS namespace's: what makes `hostname` differ per container.

@@ -112,6 +112,7 @@ constexpr Syscall kTable[] = {
     {221, "fcntl64", sys_fcntl64},
     {224, "gettid", sys_gettid},
     {238, "tkill", sys_tkill},
+    {240, "futex", sys_futex},
     {243, "set_thread_area", sys_set_thread_area},
     {252, "exit_group", sys_exit_group},
     {258, "set_tid_address", sys_set_tid_address},
@@ -130,6 +131,7 @@ constexpr Syscall kTable[] = {
     {306, "fchmodat", sys_fchmodat},
     {307, "faccessat", sys_faccessat},
     {310, "unshare", sys_unshare},
+    {311, "set_robust_list", sys_set_robust_list},
     {320, "utimensat", sys_utimensat},
     {330, "dup3", sys_dup3},
     {331, "pipe2", sys_pipe2},
@@ -141,6 +143,7 @@ constexpr Syscall kTable[] = {
     {403, "clock_gettime64", sys_clock_gettime64},
     {407, "clock_nanosleep_time64", sys_clock_nanosleep_time64},
     {412, "utimensat_time64", sys_utimensat_time64},
+    {422, "futex_time64", sys_futex_time64},
 };
 
 constexpr uint32_t MAX_NR = 512;
