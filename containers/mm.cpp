@@ -193,6 +193,18 @@ FaultResult AddressSpace::handle_fault(uint32_t va, bool write) {
   uint32_t* e = pte(page_va, true);
   if (!e) return FaultResult::Oom;
   uint32_t writable = (v->prot & LINUX_PROT_WRITE) ? PTE_W : 0;
+  if (v->kind == Vma::Kind::Shm && !(*e & PTE_P)) {
+    // A shared memory page: the segment's frame, made at the first touch by anyone.
+    uint32_t& pa = v->shared->frame[(page_va - v->start + v->file_offset) / PAGE_SIZE];
+    if (!pa) {
+      pa = frames_.alloc(v->shared->memcg);
+      if (!pa) return FaultResult::Oom;
+      if (frames_.host_wrote) frames_.host_wrote(pa);
+    }
+    frames_.get(pa);
+    *e = pa | PTE_P | PTE_U | writable;
+    return FaultResult::Fixed;
+  }
   PageCache* cache = frames_.page_cache;
   if (!(*e & PTE_P)) {
     // Demand paging: the first touch of this page. A read of a file page
@@ -261,7 +273,8 @@ std::unique_ptr<AddressSpace> AddressSpace::fork() {
       if (!(pt[j] & PTE_P)) continue;
       uint32_t* ce = child->pte((i << 22) | (j << 12), true);
       if (!ce) return nullptr;
-      if (pt[j] & PTE_W) {
+      const Vma* v = find((i << 22) | (j << 12));
+      if (pt[j] & PTE_W && !(v && v->kind == Vma::Kind::Shm)) {  // shared memory stays shared
         pt[j] &= ~PTE_W;
         tlb_stale_ = true;
       }

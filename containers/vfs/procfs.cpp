@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <string>
 
+#include "containers/ipc/ipc.h"
 #include "containers/kernel.h"
 #include "containers/ns/nsproxy.h"
 
@@ -239,7 +240,7 @@ InodePtr make_procfs(Kernel& k) {
     // Processes only: a thread's /proc/<tid> answers a lookup but is not listed.
     for (auto& [pid, q] : viewer.ns.pid->tasks)
       if (!q->is_thread()) names.push_back(std::to_string(pid));
-    names.insert(names.end(), {"meminfo", "mounts", "net", "self", "stat", "uptime"});
+    names.insert(names.end(), {"meminfo", "mounts", "net", "self", "stat", "sysvipc", "uptime"});
     return names;
   };
   proc->lookup = [&k](const Process& viewer, const std::string& name) -> InodePtr {
@@ -250,6 +251,14 @@ InodePtr make_procfs(Kernel& k) {
     if (name == "mounts") return make_symlink("self/mounts");
     if (name == "net") return make_symlink("self/net");
     if (name == "meminfo") return generated([&k](const Process&) { return meminfo(k); });
+    // /proc/sysvipc: the reader's IPC namespace's objects (ipc/ipc.h).
+    if (name == "sysvipc")
+      return fixed_dir({"msg", "sem", "shm"}, [&k](const Process&, const std::string& file) -> InodePtr {
+        if (file == "shm") return generated([&k](const Process& v) { return ipc::proc_shm(k, *v.ns.ipc, v); });
+        if (file == "sem") return generated([&k](const Process& v) { return ipc::proc_sem(k, *v.ns.ipc, v); });
+        if (file == "msg") return generated([&k](const Process& v) { return ipc::proc_msg(k, *v.ns.ipc, v); });
+        return nullptr;
+      });
     if (name == "stat") return generated([&k](const Process&) { return cpu_stat(k); });
     if (name == "uptime")
       return generated([&k](const Process&) {

@@ -50,8 +50,8 @@ TEST_CASE("threads: /proc lists the process once and its threads under task/") {
   CHECK(field(r.out, "proc_task_entries") == "3");  // the main thread and two waiters
   CHECK(field(r.out, "proc_task_after") == "1");
   // /proc in the container: PID 1 only (its threads are not listed), and
-  // the six fixed entries (meminfo mounts net self stat uptime).
-  CHECK(field(r.out, "proc_lists_threads") == "7");
+  // the seven fixed entries (meminfo mounts net self stat sysvipc uptime).
+  CHECK(field(r.out, "proc_lists_threads") == "8");
 }
 
 TEST_CASE("threads: exit_group and a fatal signal end every thread; exit ends one") {
