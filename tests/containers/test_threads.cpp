@@ -79,3 +79,22 @@ TEST_CASE("threads: pids.max counts threads (tasks), as Linux does") {
   CHECK(field(r.out, "clone_first") == "1");
   CHECK(field(r.out, "clone_second") == std::to_string(-LINUX_EAGAIN));
 }
+
+TEST_CASE("threads: a program using glibc's pthreads (mutex, condition variable, join, TLS) runs") {
+  auto prog = read_file(std::string(ISOLAB_TEST_GUEST_DIR) + "/pthreads");
+  REQUIRE(!prog->empty());
+  Image img = guest_image();
+  auto bin = vfs::make_dir(0755);
+  bin->entries["pthreads"] = vfs::make_file(prog, 0755);
+  auto root = vfs::make_dir(0755);
+  root->entries["bin"] = bin;
+  img.layers.push_back(make_layer(root, "COPY pthreads /bin"));
+  Kernel k;
+  auto r = run_in(k, img, {"pthreads"}, "glibc");
+  INFO(r.out, r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(field(r.out, "counter") == "4000");
+  CHECK(field(r.out, "ready") == "4");
+  CHECK(field(r.out, "threads_ok") == "1");
+  CHECK(k.stats.unknown_syscalls < 10);  // rseq, clone3 and the like fall back on ENOSYS
+}
