@@ -217,10 +217,10 @@ ErrorOr<Process*> Kernel::fork_process(Process& parent, uint32_t flags) {
   const bool thread = flags & LINUX_CLONE_THREAD;
   Process& group = *parent.group_leader;  // children of any thread belong to the process
   // RLIMIT_NPROC: tasks of the caller's user, for unprivileged callers (kernel/fork.c).
-  if (parent.uid != 0 && parent.rlimits[6].cur != ~0ull) {
+  if (parent.uid != 0 && parent.rlimits[RLIMIT_NPROC_].cur != ~0ull) {
     uint64_t tasks = 0;
     for (auto& [pid, q] : procs_) tasks += q->uid == parent.uid && q->state != ProcState::Zombie;
-    if (tasks >= parent.rlimits[6].cur) return make_error(LINUX_EAGAIN);
+    if (tasks >= parent.rlimits[RLIMIT_NPROC_].cur) return make_error(LINUX_EAGAIN);
   }
   Namespaces child_ns;
   if (int32_t err = ns::copy_namespaces(*this, parent, child_ns, flags)) return make_error(-err);
@@ -327,6 +327,7 @@ int32_t Kernel::exec(Process& p, const std::string& path, std::vector<std::strin
     uint64_t r = random64();
     std::memcpy(args.random + i, &r, 8);
   }
+  mm->stack_limit = uint32_t(std::min<uint64_t>(p.rlimits[RLIMIT_STACK_].cur, STACK_SIZE));
   auto sp = load_elf(*mm, inode->data, *prog, args);
   if (!sp) return -sp.code();
   // The point of no return: the old program is gone, and with it every

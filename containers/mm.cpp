@@ -185,9 +185,24 @@ bool AddressSpace::cache_page_index(const Vma& v, uint32_t page_va, uint32_t& in
   return true;
 }
 
+uint64_t AddressSpace::total_vm() const {
+  uint64_t n = 0;
+  for (const Vma& v : vmas_) n += v.end - v.start;
+  return n;
+}
+
+uint64_t AddressSpace::data_vm() const {
+  uint64_t n = 0;
+  for (const Vma& v : vmas_)
+    if (v.kind == Vma::Kind::Heap || ((v.kind == Vma::Kind::Anon || v.kind == Vma::Kind::File) && (v.prot & LINUX_PROT_WRITE)))
+      n += v.end - v.start;
+  return n;
+}
+
 FaultResult AddressSpace::handle_fault(uint32_t va, bool write) {
   const Vma* v = find(va);
   if (!v || !(v->prot & (LINUX_PROT_READ | LINUX_PROT_WRITE | LINUX_PROT_EXEC))) return FaultResult::Segv;
+  if (v->kind == Vma::Kind::Stack && v->end - page_down(va) > stack_limit) return FaultResult::Segv;  // RLIMIT_STACK
   if (write && !(v->prot & LINUX_PROT_WRITE)) return FaultResult::Segv;
   uint32_t page_va = page_down(va);
   uint32_t* e = pte(page_va, true);

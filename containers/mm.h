@@ -105,6 +105,15 @@ class AddressSpace {
   uint32_t find_free(uint32_t len, uint32_t below) const;
   bool range_free(uint32_t start, uint32_t end) const;
 
+  // RLIMIT_STACK: how far below its top the stack area may be touched; a
+  // fault deeper is SIGSEGV, as the stack cannot grow there (the process's
+  // limit at exec, or set since).
+  uint32_t stack_limit = 8u << 20;
+  // Bytes mapped: every area (RLIMIT_AS's measure), and the private
+  // writable ones plus the heap (RLIMIT_DATA's, mm->data_vm).
+  uint64_t total_vm() const;
+  uint64_t data_vm() const;
+
   // The program break (brk(2)): the heap area runs [brk_start, page_up(brk)).
   uint32_t brk_start = 0, brk = 0;
   // Move the break; returns the break in effect afterwards (Linux returns

@@ -80,7 +80,11 @@ using SigHandlers = std::array<SigAction, 65>;
 struct RLimit {
   uint64_t cur = ~0ull, max = ~0ull;
 };
-constexpr int RLIMIT_NLIMITS = 16;
+// Their numbers (asm-generic/resource.h); a trailing _ keeps clear of the host's macros.
+enum RLimitResource : int {
+  RLIMIT_CPU_ = 0, RLIMIT_FSIZE_ = 1, RLIMIT_DATA_ = 2, RLIMIT_STACK_ = 3, RLIMIT_CORE_ = 4, RLIMIT_RSS_ = 5,
+  RLIMIT_NPROC_ = 6, RLIMIT_NOFILE_ = 7, RLIMIT_MEMLOCK_ = 8, RLIMIT_AS_ = 9, RLIMIT_NLIMITS = 16,
+};
 
 struct Process {
   // A process with a table and handlers of its own; fork_process passes a
@@ -168,7 +172,9 @@ struct Process {
   // 0 for a namespace's init.
   int ppid() const;
 
+  // The lowest free descriptor >= `lowest` below RLIMIT_NOFILE, or -1 (EMFILE).
   int alloc_fd(vfs::FilePtr f, int lowest = 0, bool close_on_exec = false);
+  size_t fd_limit() const;  // RLIMIT_NOFILE's soft limit: descriptors are below it
   vfs::OpenFile* file(int fd) const {
     return fd >= 0 && size_t(fd) < fds.size() ? fds[size_t(fd)].get() : nullptr;
   }

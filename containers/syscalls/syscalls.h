@@ -99,6 +99,8 @@ ISOLAB_SYSCALL(unshare); ISOLAB_SYSCALL(setns); ISOLAB_SYSCALL(mount); ISOLAB_SY
 ISOLAB_SYSCALL(pivot_root);
 // threads: futex.cpp, process.cpp
 ISOLAB_SYSCALL(futex); ISOLAB_SYSCALL(futex_time64); ISOLAB_SYSCALL(set_robust_list);
+// resource limits: system.cpp
+ISOLAB_SYSCALL(setrlimit); ISOLAB_SYSCALL(old_getrlimit);
 // System V IPC: ipc.cpp
 ISOLAB_SYSCALL(ipc); ISOLAB_SYSCALL(semget); ISOLAB_SYSCALL(semctl); ISOLAB_SYSCALL(shmget); ISOLAB_SYSCALL(shmctl);
 ISOLAB_SYSCALL(shmat); ISOLAB_SYSCALL(shmdt); ISOLAB_SYSCALL(msgget); ISOLAB_SYSCALL(msgsnd); ISOLAB_SYSCALL(msgrcv);
