@@ -344,8 +344,7 @@ int32_t Kernel::exec(Process& p, const std::string& path, std::vector<std::strin
   p.exe = walked->path();
   p.argv = std::move(argv);
   p.comm = path.substr(path.rfind('/') + 1).substr(0, 15);  // the name it was run by, as spawn()
-  p.altstack_sp = p.altstack_size = 0;
-  p.altstack_flags = signals::SS_DISABLE;
+  p.altstack_sp = p.altstack_size = p.altstack_flags = 0;  // no alternate stack in the new program
   loaded_ = nullptr;
   if (current_ == &p) switch_to(p);
   return 0;

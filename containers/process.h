@@ -152,8 +152,9 @@ struct Process {
   uint32_t futex_addr = 0, futex_bitset = ~0u;
   uint64_t futex_seq = 0;  // wake order: first come, first woken
   uint32_t robust_list = 0;  // set_robust_list(2)'s head, recorded
-  // sigaltstack(2): the alternate signal stack (ss_size 0: none).
-  uint32_t altstack_sp = 0, altstack_size = 0, altstack_flags = 2;  // SS_DISABLE
+  // sigaltstack(2): the alternate signal stack (size 0: none, SS_DISABLE);
+  // flags: SS_AUTODISARM or 0.
+  uint32_t altstack_sp = 0, altstack_size = 0, altstack_flags = 0;
   std::array<RLimit, RLIMIT_NLIMITS> rlimits = default_rlimits();
 
   // Accounting for /proc: instructions run and when it started.

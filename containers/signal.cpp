@@ -244,9 +244,15 @@ uint32_t frame_address(uint32_t sp, uint32_t size) { return ((sp - size + 4) & ~
 
 // Build the frame for `sig`'s handler and point the CPU at the handler.
 bool setup_frame(Kernel& k, Process& p, int sig, const SigAction& sa, uint64_t oldmask) {
+  // SA_ONSTACK: the frame goes on the alternate stack, unless already on it.
+  const uint32_t interrupted_sp = k.cpu.s.reg[cpu::ESP];
+  uint32_t altstack[3];
+  altstack_info(p, interrupted_sp, altstack);
+  uint32_t top = interrupted_sp;
+  if ((sa.flags & SA_ONSTACK) && p.altstack_size && !on_altstack(p, interrupted_sp)) top = p.altstack_sp + p.altstack_size;
   // The interrupted code's FPU state goes above the frame (get_sigframe());
   // the handler starts with a fresh one (FNINIT's) and sigreturn restores it.
-  uint32_t fpstate = (k.cpu.s.reg[cpu::ESP] - sizeof(FpState32)) & ~63u;
+  uint32_t fpstate = (top - sizeof(FpState32)) & ~63u;
   FpState32 fpu = save_fpu(k.cpu.s.fpu);
   if (!p.mm->copy_out(fpstate, &fpu, sizeof fpu)) return false;
   uint32_t sp = fpstate;
@@ -266,7 +272,9 @@ bool setup_frame(Kernel& k, Process& p, int sig, const SigAction& sa, uint64_t o
     f.info.pid = sender ? sender->pid_in(*p.ns.pid) : 0;
     f.info.uid = si.sender_uid;
     f.info.status = si.status;
-    f.uc.ss_flags = SS_DISABLE;
+    f.uc.ss_sp = altstack[0];  // uc_stack: the settings rt_sigreturn restores
+    f.uc.ss_flags = altstack[1];
+    f.uc.ss_size = altstack[2];
     fill_sigcontext(k, f.uc.mcontext, oldmask);
     f.uc.mcontext.fpstate = fpstate;
     f.uc.sigmask[0] = uint32_t(oldmask);
@@ -289,6 +297,9 @@ bool setup_frame(Kernel& k, Process& p, int sig, const SigAction& sa, uint64_t o
     k.cpu.s.reg[cpu::ECX] = 0;
   }
   if (!ok) return false;
+  // SS_AUTODISARM: none while the handler runs; rt_sigreturn puts uc_stack back
+  // (the legacy frame has no uc_stack, and Linux disarms only for rt frames).
+  if ((sa.flags & SA_SIGINFO) && (p.altstack_flags & SS_AUTODISARM)) p.altstack_sp = p.altstack_size = p.altstack_flags = 0;
   cpu::fpu_init(k.cpu.s.fpu);
   k.cpu.s.reg[cpu::ESP] = fp;
   k.cpu.s.reg[cpu::EAX] = uint32_t(sig);
@@ -439,6 +450,7 @@ int32_t sigreturn(Kernel& k, Process& p, bool rt) {
   uint32_t sp = k.cpu.s.reg[cpu::ESP];
   SigContext32 sc;
   uint64_t mask = 0;
+  uint32_t uc_stack[3] = {};
   bool ok;
   if (rt) {
     // The handler's RET popped pretcode: the frame starts 4 bytes below.
@@ -446,6 +458,7 @@ int32_t sigreturn(Kernel& k, Process& p, bool rt) {
     UContext32 uc;
     ok = p.mm->copy_in(fp + offsetof(RtSigFrame, uc), &uc, sizeof uc);
     sc = uc.mcontext;
+    uc_stack[0] = uc.ss_sp, uc_stack[1] = uc.ss_flags, uc_stack[2] = uc.ss_size;
     mask = uint64_t(uc.sigmask[1]) << 32 | uc.sigmask[0];
   } else {
     // RET popped pretcode and the trampoline's POPL popped sig.
@@ -486,8 +499,37 @@ int32_t sigreturn(Kernel& k, Process& p, bool rt) {
   s.eip = sc.ip;
   k.cpu.set_flags(sc.flags, FIX_EFLAGS);
   p.sigmask = mask & ~UNBLOCKABLE;
+  // restore_altstack(): back to the settings of before the handler, as
+  // from the interrupted stack (a refusal is ignored, as Linux does).
+  if (rt) set_altstack(p, uc_stack, s.reg[cpu::ESP]);
   k.record(trace::Kind::Signal, &p, rt ? "rt_sigreturn" : "sigreturn", 0);
   return int32_t(sc.ax);  // the dispatcher puts it back in EAX
+}
+
+bool on_altstack(const Process& p, uint32_t sp) {
+  return p.altstack_size && sp > p.altstack_sp && sp - p.altstack_sp <= p.altstack_size;
+}
+
+void altstack_info(const Process& p, uint32_t sp, uint32_t out[3]) {
+  out[0] = p.altstack_sp;
+  out[1] = p.altstack_size == 0 ? SS_DISABLE : (on_altstack(p, sp) ? SS_ONSTACK : 0) | p.altstack_flags;
+  out[2] = p.altstack_size;
+}
+
+int32_t set_altstack(Process& p, const uint32_t ss[3], uint32_t sp) {
+  constexpr uint32_t MINSIGSTKSZ = 2048;
+  if (on_altstack(p, sp)) return -LINUX_EPERM;
+  uint32_t mode = ss[1] & ~SS_AUTODISARM;
+  if (mode != SS_DISABLE && mode != SS_ONSTACK && mode != 0) return -LINUX_EINVAL;
+  if (mode == SS_DISABLE) {
+    p.altstack_sp = p.altstack_size = p.altstack_flags = 0;
+    return 0;
+  }
+  if (ss[2] < MINSIGSTKSZ) return -LINUX_ENOMEM;
+  p.altstack_sp = ss[0];
+  p.altstack_size = ss[2];
+  p.altstack_flags = ss[1] & SS_AUTODISARM;
+  return 0;
 }
 
 void fire_alarms(Kernel& k) {

@@ -17,7 +17,9 @@
 // A system call blocked when a handled signal arrives returns -EINTR, or
 // is restarted after the handler with SA_RESTART (read, write, wait4);
 // nanosleep, pause and sigsuspend always return -EINTR.
-// The x87/SSE state is not saved in the frame (fpstate is 0).
+// A handler installed with SA_ONSTACK runs on the alternate signal stack
+// (sigaltstack(2)) if one is set and the thread is not already on it;
+// rt_sigreturn restores the stack settings saved in uc_stack.
 // Lesson: "signals: how the kernel interrupts a program".
 #pragma once
 #include <cstdint>
@@ -68,6 +70,14 @@ bool deliver_pending(Kernel& k, Process& p);
 // saved in the frame at ESP. A frame that cannot be read, or that would
 // return to a non-user segment, kills the process with SIGSEGV.
 int32_t sigreturn(Kernel& k, Process& p, bool rt);
+
+// sigaltstack(2) (do_sigaltstack()): is `sp` on `p`'s alternate stack;
+// the stack_t {ss_sp, ss_flags, ss_size} describing it for a thread at
+// `sp`; and changing it: EPERM while on it, EINVAL for bad flags, ENOMEM
+// below MINSIGSTKSZ (2048 on i386).
+bool on_altstack(const Process& p, uint32_t sp);
+void altstack_info(const Process& p, uint32_t sp, uint32_t out[3]);
+int32_t set_altstack(Process& p, const uint32_t ss[3], uint32_t sp);
 
 // alarm(2): send SIGALRM to every process whose alarm is due; the
 // earliest alarm still to come (0: none), for the idle clock.

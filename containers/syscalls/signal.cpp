@@ -168,6 +168,20 @@ static int32_t thread_kill(Kernel& k, Process& p, int32_t tgid, int32_t tid, int
 int32_t sys_tgkill(Kernel& k, Process& p, const Args& a) { return thread_kill(k, p, a.s(0), a.s(1), a.s(2)); }
 int32_t sys_tkill(Kernel& k, Process& p, const Args& a) { return thread_kill(k, p, -1, a.s(0), a.s(1)); }
 
+// sigaltstack(ss, old_ss): stack_t is {ss_sp, ss_flags, ss_size}.
+int32_t sys_sigaltstack(Kernel& k, Process& p, const Args& a) {
+  const uint32_t sp = k.cpu.s.reg[cpu::ESP];
+  uint32_t old[3];
+  signals::altstack_info(p, sp, old);
+  if (a[0]) {
+    uint32_t ss[3];
+    if (!p.mm->copy_in(a[0], ss, sizeof ss)) return -LINUX_EFAULT;
+    if (int32_t r = signals::set_altstack(p, ss, sp)) return r;
+  }
+  if (a[1] && !p.mm->copy_out(a[1], old, sizeof old)) return -LINUX_EFAULT;
+  return 0;
+}
+
 int32_t sys_sigreturn(Kernel& k, Process& p, const Args&) { return signals::sigreturn(k, p, false); }
 int32_t sys_rt_sigreturn(Kernel& k, Process& p, const Args&) { return signals::sigreturn(k, p, true); }
 

@@ -93,7 +93,7 @@ ISOLAB_SYSCALL(clock_nanosleep_time64);
 ISOLAB_SYSCALL(rt_sigaction); ISOLAB_SYSCALL(sigaction); ISOLAB_SYSCALL(signal); ISOLAB_SYSCALL(rt_sigprocmask);
 ISOLAB_SYSCALL(sigprocmask); ISOLAB_SYSCALL(rt_sigpending); ISOLAB_SYSCALL(sigpending); ISOLAB_SYSCALL(rt_sigsuspend);
 ISOLAB_SYSCALL(sigsuspend); ISOLAB_SYSCALL(pause); ISOLAB_SYSCALL(alarm); ISOLAB_SYSCALL(tgkill); ISOLAB_SYSCALL(tkill);
-ISOLAB_SYSCALL(sigreturn); ISOLAB_SYSCALL(rt_sigreturn);
+ISOLAB_SYSCALL(sigreturn); ISOLAB_SYSCALL(rt_sigreturn); ISOLAB_SYSCALL(sigaltstack);
 // namespaces.cpp
 ISOLAB_SYSCALL(unshare); ISOLAB_SYSCALL(setns); ISOLAB_SYSCALL(mount); ISOLAB_SYSCALL(umount); ISOLAB_SYSCALL(umount2);
 ISOLAB_SYSCALL(pivot_root);

@@ -91,6 +91,7 @@ constexpr Syscall kTable[] = {
     {179, "rt_sigsuspend", sys_rt_sigsuspend},
     {182, "chown", sys_chown},
     {183, "getcwd", sys_getcwd},
+    {186, "sigaltstack", sys_sigaltstack},
     {190, "vfork", sys_vfork},
     {191, "ugetrlimit", sys_ugetrlimit},
     {192, "mmap2", sys_mmap2},
