@@ -11,7 +11,11 @@
 // Linux would send. System calls that must wait (wait4, a read from an
 // empty pipe) rewind EIP to the INT 0x80 and block; the call runs again
 // when something in the kernel changed, as Linux restarts a call after
-// -ERESTARTSYS.
+// -ERESTARTSYS. A thread (clone with CLONE_THREAD) is a process-table entry
+// of its own, scheduled like any other, that shares its group's address
+// space; exit_process ends a whole group, exit_thread one task.
+// The host may set timers (add_host_timer) so that run() wakes at a
+// moment in simulated time even when every process sleeps.
 // Lesson: "containers share one kernel".
 #pragma once
 #include <cstdint>

@@ -7,7 +7,9 @@
 // block and be called again, or SYSCALL_NO_RETURN when the caller is gone.
 // Handlers are grouped by family: process.cpp (fork, exec, wait, exit,
 // kill, ids), memory.cpp (brk, mmap), files.cpp (open, read, write, stat,
-// getdents, pipes), system.cpp (uname, time, random, limits, signals).
+// getdents, pipes), system.cpp (uname, time, random, resource limits),
+// signal.cpp (sigaction, sigaltstack, tgkill), futex.cpp (futex), ipc.cpp
+// (System V IPC: ipc(2) and the direct calls; the objects are containers/ipc/).
 // Lesson: "system calls".
 #pragma once
 #include <cstdint>
