@@ -534,15 +534,16 @@ RunResult Kernel::run(uint64_t max_insns, const std::function<bool()>& done) {
       // Nobody can run: jump the clock to the earliest sleeper or the end
       // of a throttled cgroup's period, as an idle CPU waits for the timer.
       uint64_t wake = sched.next_unthrottle_ns();
-      bool blocked = false;
+      bool blocked = false, waiting = false;
       for (auto& [pid, q] : procs_) {
+        waiting |= q->state == ProcState::Sleeping || q->state == ProcState::Blocked;
         if (q->state == ProcState::Sleeping) wake = std::min(wake, q->wake_ns);
         // A FUTEX_WAIT without a timeout sleeps until woken: blocked.
         blocked |= q->state == ProcState::Blocked || (q->state == ProcState::Sleeping && q->wake_ns == UINT64_MAX);
       }
       uint64_t alarm = signals::next_alarm_ns(*this);
       if (alarm) wake = std::min(wake, alarm);
-      wake = std::min(wake, next_host_timer());
+      if (waiting) wake = std::min(wake, next_host_timer());  // with nobody left, a timer has nothing to wait for
       if (wake != UINT64_MAX) {
         if (wake > now_ns()) idle_ns_ += wake - now_ns();
         continue;

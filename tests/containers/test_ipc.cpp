@@ -74,7 +74,7 @@ TEST_CASE("ipc: semop blocks until another process's V, IPC_NOWAIT is EAGAIN, re
   CHECK(field(r.out, "proc_sysvipc_sem_lines") == "1");
 }
 
-TEST_CASE("ipc: message queues keep typed messages in order; msgrcv by type, E2BIG, ENOMSG, blocking") {
+TEST_CASE("ipc: message queues keep typed messages in order, msgrcv by type, E2BIG, ENOMSG, blocking") {
   Kernel k;
   auto r = ipcprobe(k, {"msg"});
   INFO(r.out, r.err);
@@ -98,7 +98,7 @@ TEST_CASE("ipc: message queues keep typed messages in order; msgrcv by type, E2B
   CHECK(field(r.out, "after_rmid") == EINVAL_);
 }
 
-TEST_CASE("ipc: two containers with the same key see different segments; two processes in one share it") {
+TEST_CASE("ipc: two containers with the same key see different segments, two processes in one share it") {
   Kernel k;
   // Each container is its own IPC namespace (runc's default set).
   auto a = ipcprobe(k, {"key", "4242", "from-a"}, "a");

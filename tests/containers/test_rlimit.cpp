@@ -60,7 +60,7 @@ TEST_CASE("rlimit: RLIMIT_NPROC refuses fork with EAGAIN for an unprivileged use
   CHECK(field(r.out, "root_forks") == "1");
 }
 
-TEST_CASE("rlimit: RLIMIT_AS and RLIMIT_DATA refuse mappings with ENOMEM; brk keeps the old break") {
+TEST_CASE("rlimit: RLIMIT_AS and RLIMIT_DATA refuse mappings with ENOMEM, brk keeps the old break") {
   auto r = rlimitprobe("memory");
   INFO(r.out, r.err);
   CHECK(field(r.out, "as_set") == "0");

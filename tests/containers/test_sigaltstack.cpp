@@ -9,7 +9,7 @@ using namespace isolab::containers;
 using namespace isolab::containers::test;
 using namespace isolab::containers::linux_abi;
 
-TEST_CASE("sigaltstack: SA_ONSTACK handlers run on the alternate stack; uc_stack is restored by rt_sigreturn") {
+TEST_CASE("sigaltstack: SA_ONSTACK handlers run on the alternate stack, uc_stack is restored by rt_sigreturn") {
   Kernel k;
   auto r = run_in(k, guest_image(), {"sigprobe", "altstack"}, "alt");
   INFO(r.out, r.err);

@@ -10,7 +10,7 @@ using namespace isolab::containers;
 using namespace isolab::containers::test;
 using namespace isolab::containers::linux_abi;
 
-TEST_CASE("threads: pthread-style clone shares memory, files and handlers; getpid is the TGID") {
+TEST_CASE("threads: pthread-style clone shares memory, files and handlers, getpid is the TGID") {
   Kernel k;
   auto r = run_in(k, guest_image(), {"threadprobe"}, "thr");
   INFO(r.out, r.err);
@@ -54,7 +54,7 @@ TEST_CASE("threads: /proc lists the process once and its threads under task/") {
   CHECK(field(r.out, "proc_lists_threads") == "8");
 }
 
-TEST_CASE("threads: exit_group and a fatal signal end every thread; exit ends one") {
+TEST_CASE("threads: exit_group and a fatal signal end every thread, exit ends one") {
   Kernel k;
   auto r = run_in(k, guest_image(), {"threadprobe"}, "thr");
   INFO(r.out);
