@@ -214,16 +214,33 @@ ErrorOr<Process*> Kernel::spawn(const SpawnSpec& spec) {
 }
 
 ErrorOr<Process*> Kernel::fork_process(Process& parent, uint32_t flags) {
+  const bool thread = flags & LINUX_CLONE_THREAD;
+  Process& group = *parent.group_leader;  // children of any thread belong to the process
+  // RLIMIT_NPROC: tasks of the caller's user, for unprivileged callers (kernel/fork.c).
+  if (parent.uid != 0 && parent.rlimits[RLIMIT_NPROC_].cur != ~0ull) {
+    uint64_t tasks = 0;
+    for (auto& [pid, q] : procs_) tasks += q->uid == parent.uid && q->state != ProcState::Zombie;
+    if (tasks >= parent.rlimits[RLIMIT_NPROC_].cur) return make_error(LINUX_EAGAIN);
+  }
   Namespaces child_ns;
   if (int32_t err = ns::copy_namespaces(*this, parent, child_ns, flags)) return make_error(-err);
   if (int err = cgroup_can_fork(*this, parent)) return make_error(-err);
-  auto child = std::make_unique<Process>();
-  child->mm = parent.mm->fork();
-  if (!child->mm) {
-    cgroup_cancel_fork(parent);
-    return make_error(LINUX_ENOMEM);
+  std::shared_ptr<FdTable> table = parent.files;
+  if (flags & LINUX_CLONE_FILES) table->users++;
+  else table = std::make_shared<FdTable>(FdTable{parent.fds, parent.cloexec, 1});
+  auto handlers = (flags & LINUX_CLONE_SIGHAND) ? parent.sighand : std::make_shared<SigHandlers>(parent.sigactions);
+  auto child = std::make_unique<Process>(std::move(table), std::move(handlers));
+  if (flags & LINUX_CLONE_VM) {
+    child->mm = parent.mm;  // one address space, counted by its users
+  } else {
+    child->mm = parent.mm->fork();
+    if (!child->mm) {
+      if (flags & LINUX_CLONE_FILES) parent.files->users--;
+      cgroup_cancel_fork(parent);
+      return make_error(LINUX_ENOMEM);
+    }
+    if (&parent == loaded_ && parent.mm->take_tlb_flush()) cpu.flush_tlb();
   }
-  if (&parent == loaded_ && parent.mm->take_tlb_flush()) cpu.flush_tlb();
   child->ns = std::move(child_ns);
   alloc_pids(*child, child->ns.pid);
   if (parent.cgroup) cgroup_post_fork(*parent.cgroup, *child);
@@ -232,11 +249,8 @@ ErrorOr<Process*> Kernel::fork_process(Process& parent, uint32_t flags) {
   child->ctx = parent.ctx;
   child->ctx.reg[cpu::EAX] = 0;
   std::copy(std::begin(parent.tls), std::end(parent.tls), std::begin(child->tls));
-  child->fds = parent.fds;
-  child->cloexec = parent.cloexec;
   child->root = parent.root;
   child->cwd = parent.cwd;
-  child->sigactions = parent.sigactions;
   child->sigmask = parent.sigmask;
   child->comm = parent.comm;
   child->exe = parent.exe;
@@ -244,33 +258,52 @@ ErrorOr<Process*> Kernel::fork_process(Process& parent, uint32_t flags) {
   child->uid = parent.uid;
   child->gid = parent.gid;
   child->umask = parent.umask;
+  child->rlimits = parent.rlimits;
   child->container = parent.container;
-  child->exit_signal = flags & LINUX_CSIGNAL;
   child->start_ns = now_ns();
-  // Process groups and sessions are numbered in the child's namespace;
-  // a new namespace's init starts its own.
-  bool new_ns = child->ns.pid != parent.ns.pid;
-  child->pgid = new_ns ? child->pid() : parent.pgid;
-  child->sid = new_ns ? child->pid() : parent.sid;
-  child->parent = &parent;
-  parent.children.push_back(child.get());
+  // A new thread inherits its creator's alternate signal stack only when
+  // it shares the memory it lies in (copy_sighand / sas_ss_reset).
+  if (!(flags & LINUX_CLONE_VM) || (flags & LINUX_CLONE_VFORK)) {
+    child->altstack_sp = parent.altstack_sp;
+    child->altstack_size = parent.altstack_size;
+    child->altstack_flags = parent.altstack_flags;
+  }
+  if (thread) {
+    child->group_leader = &group;
+    group.threads.push_back(child.get());
+    child->exit_signal = 0;  // a thread is nobody's child to wait for
+    child->pgid = parent.pgid;
+    child->sid = parent.sid;
+  } else {
+    child->exit_signal = flags & LINUX_CSIGNAL;
+    // Process groups and sessions are numbered in the child's namespace;
+    // a new namespace's init starts its own.
+    bool new_ns = child->ns.pid != parent.ns.pid;
+    child->pgid = new_ns ? child->pid() : parent.pgid;
+    child->sid = new_ns ? child->pid() : parent.sid;
+    child->parent = &group;
+    group.children.push_back(child.get());
+  }
   stats.forks++;
   Process* raw = child.get();
   procs_[raw->host_pid()] = std::move(child);
   return raw;
 }
 
-void Kernel::retire(std::unique_ptr<AddressSpace> mm) {
+void Kernel::retire(std::shared_ptr<AddressSpace> mm) {
   if (mm) retired_.push_back(std::move(mm));
 }
 
 void Kernel::free_retired() {
   uint32_t live_cr3 = cpu.s.cr3 & ~0xFFFu;
-  std::erase_if(retired_, [live_cr3](const std::unique_ptr<AddressSpace>& mm) { return mm->cr3() != live_cr3; });
+  std::erase_if(retired_, [live_cr3](const std::shared_ptr<AddressSpace>& mm) { return mm->cr3() != live_cr3; });
 }
 
 int32_t Kernel::exec(Process& p, const std::string& path, std::vector<std::string> argv,
                      std::vector<std::string> envp) {
+  // Linux lets the exec'ing thread take over the leader's PID; isolab execs
+  // from the main thread only.
+  if (p.is_thread()) return -LINUX_EINVAL;
   auto walked = vfs::walk(p, path, true);
   if (!walked) return -walked.code();
   const vfs::InodePtr& inode = walked->inode;
@@ -294,9 +327,12 @@ int32_t Kernel::exec(Process& p, const std::string& path, std::vector<std::strin
     uint64_t r = random64();
     std::memcpy(args.random + i, &r, 8);
   }
+  mm->stack_limit = uint32_t(std::min<uint64_t>(p.rlimits[RLIMIT_STACK_].cur, STACK_SIZE));
   auto sp = load_elf(*mm, inode->data, *prog, args);
   if (!sp) return -sp.code();
-  // The point of no return: the old program is gone.
+  // The point of no return: the old program is gone, and with it every
+  // other thread of the process (de_thread()).
+  for (Process* t : std::vector<Process*>(p.threads)) exit_thread(*t, 0, LINUX_SIGKILL);
   retire(std::move(p.mm));
   p.mm = std::move(mm);
   p.ctx = initial_context(prog->entry, *sp);
@@ -308,32 +344,69 @@ int32_t Kernel::exec(Process& p, const std::string& path, std::vector<std::strin
   p.exe = walked->path();
   p.argv = std::move(argv);
   p.comm = path.substr(path.rfind('/') + 1).substr(0, 15);  // the name it was run by, as spawn()
+  p.altstack_sp = p.altstack_size = p.altstack_flags = 0;  // no alternate stack in the new program
   loaded_ = nullptr;
   if (current_ == &p) switch_to(p);
   return 0;
 }
 
 void Kernel::exit_process(Process& p, int code, int signal) {
+  Process& g = *p.group_leader;
+  // The group's status is the one exit_group or the signal gave, even for
+  // a leader that had already left with exit(2).
+  if (g.state == ProcState::Zombie) {
+    g.exit_code = signal ? signal : (code & 0xff);
+    g.killed_by_signal = signal != 0;
+  }
+  for (Process* t : std::vector<Process*>(g.threads)) exit_thread(*t, code, signal);
+  exit_thread(g, code, signal);
+}
+
+void Kernel::exit_thread(Process& p, int code, int signal) {
   if (p.state == ProcState::Zombie) return;
   p.state = ProcState::Zombie;
   p.exit_code = signal ? signal : (code & 0xff);
   p.killed_by_signal = signal != 0;
-  p.fds.clear();
-  p.cloexec.clear();
+  p.futex_waiting = false;
+  // CLONE_CHILD_CLEARTID / set_tid_address: a joiner waits on this word (mm_release()).
+  if (p.clear_child_tid && p.mm) {
+    uint32_t zero = 0;
+    if (p.mm->copy_out(p.clear_child_tid, &zero, 4)) syscalls::futex_wake(*this, p.mm.get(), p.clear_child_tid, 1, ~0u);
+  }
+  if (--p.files->users == 0) {
+    p.fds.clear();
+    p.cloexec.clear();
+  }
   cgroup_exit(p);
   retire(std::move(p.mm));
   if (loaded_ == &p) loaded_ = nullptr;
-  record(trace::Kind::Container, &p, signal ? "killed" : "exit", uint32_t(p.exit_code));
+  record(trace::Kind::Container, &p, signal ? "killed" : (p.is_thread() ? "thread exit" : "exit"), uint32_t(p.exit_code));
+  if (p.is_thread()) {
+    // Nobody waits for a thread: it is released at once (release_task()).
+    Process& g = *p.group_leader;
+    std::erase(g.threads, &p);
+    reap(&p);
+    if (g.state == ProcState::Zombie && g.threads.empty()) group_dead(g);
+    wake_blocked();
+    return;
+  }
+  if (p.threads.empty()) group_dead(p);
+  else wake_blocked();
+}
 
+// The last thread of a process is gone: its children are orphans, its
+// parent is told (exit_notify()).
+void Kernel::group_dead(Process& p) {
   PidNamespace& ns = *p.ns.pid;
   // The init of a PID namespace takes every process of it down with it
   // (zap_pid_ns_processes()).
   if (ns.child_reaper == &p) {
     ns.init_gone = true;  // nothing can enter any more: fork into it fails with ENOMEM
-    std::vector<Process*> victims;
+    std::vector<int> victims;
     for (auto& [pid, q] : ns.tasks)
-      if (q != &p && q->state != ProcState::Zombie) victims.push_back(q);
-    for (Process* q : victims) exit_process(*q, 0, LINUX_SIGKILL);
+      if (q != &p && q->state != ProcState::Zombie && !q->is_thread()) victims.push_back(q->host_pid());
+    for (int pid : victims)
+      if (Process* q = find_host_pid(pid)) exit_process(*q, 0, LINUX_SIGKILL);
   }
   // Orphans go to the namespace's init; with none, nobody waits for them.
   Process* reaper = ns.child_reaper != &p ? ns.child_reaper : nullptr;
@@ -344,11 +417,16 @@ void Kernel::exit_process(Process& p, int code, int signal) {
     if (reaper) reaper->children.push_back(c);
     else if (c->state == ProcState::Zombie) reap(c);
   }
+  if (p.reap_deferred) {
+    reap(&p);
+    wake_blocked();
+    return;
+  }
   // A parent that ignores SIGCHLD, or asked SA_NOCLDWAIT, does not wait.
   const SigAction* chld = p.parent ? &p.parent->sigactions[LINUX_SIGCHLD] : nullptr;
   if (chld && p.exit_signal)
     signals::send(*this, *p.parent, int(p.exit_signal), nullptr,
-                  SigInfo{signal ? signals::CLD_KILLED : signals::CLD_EXITED, p.host_pid(), p.uid, p.exit_code});
+                  SigInfo{p.killed_by_signal ? signals::CLD_KILLED : signals::CLD_EXITED, p.host_pid(), p.uid, p.exit_code});
   if (chld && (chld->handler == LINUX_SIG_IGN || (chld->flags & signals::SA_NOCLDWAIT))) {
     reap(&p);
     wake_blocked();
@@ -358,6 +436,11 @@ void Kernel::exit_process(Process& p, int code, int signal) {
 }
 
 void Kernel::reap(Process* z) {
+  // A leader whose threads still run stays until the last of them ends.
+  if (!z->threads.empty()) {
+    z->reap_deferred = true;
+    return;
+  }
   if (z->parent) std::erase(z->parent->children, z);
   // Children left with nobody to wait for them: the dead are reaped with
   // their parent, the living are nobody's.
@@ -387,6 +470,18 @@ void Kernel::load_tls(const Process& p) {
 }
 
 // --- scheduling ------------------------------------------------------------------
+
+void Kernel::add_host_timer(uint64_t at_ns) {
+  if (at_ns > now_ns()) host_timers_.push_back(at_ns);
+}
+
+// The earliest host timer after now (dropping those passed), or UINT64_MAX.
+uint64_t Kernel::next_host_timer() {
+  std::erase_if(host_timers_, [now = now_ns()](uint64_t t) { return t <= now; });
+  uint64_t next = UINT64_MAX;
+  for (uint64_t t : host_timers_) next = std::min(next, t);
+  return next;
+}
 
 void Kernel::save_context(Process& p) {
   std::memcpy(p.ctx.reg, cpu.s.reg, sizeof p.ctx.reg);
@@ -419,7 +514,10 @@ Process* Kernel::pick_next() {
     if (p->state == ProcState::Blocked &&
         (p->block_generation != generation_ || (p->block_until_ns && p->block_until_ns <= now_ns())))
       p->state = ProcState::Runnable;
-    if (p->state == ProcState::Sleeping && p->wake_ns <= now_ns()) p->state = ProcState::Runnable;
+    if (p->state == ProcState::Sleeping && p->wake_ns <= now_ns()) {
+      p->state = ProcState::Runnable;
+      p->futex_waiting = false;  // FUTEX_WAIT timed out: its -ETIMEDOUT is in EAX
+    }
     if (p->state == ProcState::Runnable) runnable.push_back(p.get());
   }
   return runnable.empty() ? nullptr : sched.pick(runnable);
@@ -438,14 +536,17 @@ RunResult Kernel::run(uint64_t max_insns, const std::function<bool()>& done) {
       // Nobody can run: jump the clock to the earliest sleeper or the end
       // of a throttled cgroup's period, as an idle CPU waits for the timer.
       uint64_t wake = sched.next_unthrottle_ns();
-      bool blocked = false;
+      bool blocked = false, waiting = false;
       for (auto& [pid, q] : procs_) {
+        waiting |= q->state == ProcState::Sleeping || q->state == ProcState::Blocked;
         if (q->state == ProcState::Sleeping) wake = std::min(wake, q->wake_ns);
         if (q->state == ProcState::Blocked && q->block_until_ns) wake = std::min(wake, q->block_until_ns);
-        blocked |= q->state == ProcState::Blocked;
+        // A FUTEX_WAIT without a timeout sleeps until woken: blocked.
+        blocked |= q->state == ProcState::Blocked || (q->state == ProcState::Sleeping && q->wake_ns == UINT64_MAX);
       }
       uint64_t alarm = signals::next_alarm_ns(*this);
       if (alarm) wake = std::min(wake, alarm);
+      if (waiting) wake = std::min(wake, next_host_timer());  // with nobody left, a timer has nothing to wait for
       if (wake != UINT64_MAX) {
         if (wake > now_ns()) idle_ns_ += wake - now_ns();
         continue;
@@ -464,7 +565,11 @@ RunResult Kernel::run(uint64_t max_insns, const std::function<bool()>& done) {
     Cgroup* cg = p->cgroup;
     std::vector<Cgroup*> through = sched.path(*p);
     uint64_t before = cpu.s.insns;
-    cpu::StopReason why = cpu.run(std::min(sched.slice(through, config.quantum), max_insns - used));
+    uint64_t slice = std::min(sched.slice(through, config.quantum), max_insns - used);
+    // A host timer due within the slice cuts it short, so a stop's SIGKILL comes on time.
+    if (uint64_t timer = next_host_timer(); timer != UINT64_MAX)
+      slice = std::max<uint64_t>(1, std::min(slice, (timer - now_ns() + config.ns_per_insn - 1) / config.ns_per_insn));
+    cpu::StopReason why = cpu.run(slice);
     uint64_t ran = cpu.s.insns - before;
     sched.account(host_pid, cg, through, ran);
     // `p` may be gone (reaped at its exit); current_ is null then.
@@ -490,12 +595,18 @@ bool Kernel::on_software_interrupt(cpu::Cpu& c, uint8_t vector) {
   stats.syscalls++;
   const syscalls::Syscall* sc = syscalls::lookup(nr);
   int32_t r;
+  const int host_pid = p->host_pid();
   if (!sc) {
     stats.unknown_syscalls++;
     r = -LINUX_ENOSYS;
     record_syscall(*p, "ENOSYS", nr, r);
   } else {
     r = sc->fn(*this, *p, args);
+    // A thread's exit releases it at once: then it is not there to record.
+    if (find_host_pid(host_pid) != p) {
+      c.request_stop();
+      return true;
+    }
     if (r != SYSCALL_RESTART) record_syscall(*p, sc->name, nr, r);
     if (r != SYSCALL_RESTART) p->block_until_ns = 0;  // a timed wait (poll) is over
   }
@@ -538,8 +649,12 @@ bool Kernel::on_exception(cpu::Cpu& c, uint8_t vector, uint32_t error_code, bool
       // Refused by a cgroup's memory.max: its OOM killer frees memory and
       // the access is retried, unless the faulting process was the victim.
       if (PageCounter* over = frames.take_refused(); over && over->cgroup) {
-        if (memcg_oom_kill(*this, *over->cgroup) && p->state != ProcState::Zombie) return true;
-        if (p->state == ProcState::Zombie) {
+        const int host_pid = p->host_pid();
+        bool killed = memcg_oom_kill(*this, *over->cgroup);
+        // The victim may have been this thread's process: a thread is gone at once.
+        bool gone = find_host_pid(host_pid) != p || p->state == ProcState::Zombie;
+        if (killed && !gone) return true;
+        if (gone) {
           c.request_stop();
           return true;
         }

@@ -11,7 +11,11 @@
 // Linux would send. System calls that must wait (wait4, a read from an
 // empty pipe) rewind EIP to the INT 0x80 and block; the call runs again
 // when something in the kernel changed, as Linux restarts a call after
-// -ERESTARTSYS.
+// -ERESTARTSYS. A thread (clone with CLONE_THREAD) is a process-table entry
+// of its own, scheduled like any other, that shares its group's address
+// space; exit_process ends a whole group, exit_thread one task.
+// The host may set timers (add_host_timer) so that run() wakes at a
+// moment in simulated time even when every process sleeps.
 // Lesson: "containers share one kernel".
 #pragma once
 #include <cstdint>
@@ -107,21 +111,32 @@ class Kernel : public cpu::CpuHooks {
   void reap(Process* zombie);
 
   // --- for the system calls --------------------------------------------------
-  // fork(2)/clone(2): a copy of `parent` (the current process). Returns the
-  // child, or an error (ENOMEM).
+  // fork(2)/clone(2): a copy of `parent` (the current process), or with
+  // CLONE_THREAD a new thread of its group; CLONE_VM, CLONE_FILES and
+  // CLONE_SIGHAND share instead of copying. Returns the child, or an error
+  // (ENOMEM, EAGAIN from pids.max or RLIMIT_NPROC).
   ErrorOr<Process*> fork_process(Process& parent, uint32_t clone_flags);
   // Replace the current process's program (execve(2)); on success the CPU
   // continues at the new entry point.
   int32_t exec(Process& p, const std::string& path, std::vector<std::string> argv,
                std::vector<std::string> envp);
-  // The process ends: exit(2) (signal = 0) or killed by `signal`.
+  // The process ends, every thread of it: exit_group(2) (signal = 0) or
+  // killed by `signal` (a fatal signal kills the whole thread group).
   void exit_process(Process& p, int code, int signal = 0);
+  // One task ends: exit(2). A thread goes at once (nobody waits for it);
+  // the process ends when its last thread has (the leader then reports to
+  // its parent). CLONE_CHILD_CLEARTID's word is cleared and futex-woken.
+  void exit_thread(Process& t, int code, int signal = 0);
   // Send `sig` to `target` from `sender` (null: the kernel) with siginfo's
   // si_code `code` (SI_USER for kill). Delivery and default actions are
   // containers/signal.h.
   void send_signal(Process& target, int sig, const Process* sender, int32_t code = 0);
   // Something changed that a blocked system call may be waiting for.
   void wake_blocked() { generation_++; }
+  // The host wants to look at the kernel at simulated time `at_ns` (a
+  // `ctr stop` timeout): run() stops its idle clock there and asks `done`
+  // again, even when every process sleeps or blocks until much later.
+  void add_host_timer(uint64_t at_ns);
   // Write a TLS descriptor (set_thread_area) into the live GDT.
   void load_tls(const Process& p);
   uint64_t random64();
@@ -160,9 +175,11 @@ class Kernel : public cpu::CpuHooks {
 
  private:
   Process* pick_next();
+  uint64_t next_host_timer();
   void switch_to(Process& p);
   void save_context(Process& p);
-  void retire(std::unique_ptr<AddressSpace> mm);
+  void retire(std::shared_ptr<AddressSpace> mm);
+  void group_dead(Process& leader);
   int alloc_pids(Process& p, const std::shared_ptr<PidNamespace>& ns);
 
   std::map<int, std::unique_ptr<Process>> procs_;  // by host PID
@@ -170,11 +187,12 @@ class Kernel : public cpu::CpuHooks {
   Process* loaded_ = nullptr;   // whose CR3 and TLS are in the CPU
   uint64_t generation_ = 0;     // bumped by anything a blocked call might wait for
   uint64_t idle_ns_ = 0;        // time skipped while every process slept
+  std::vector<uint64_t> host_timers_;  // add_host_timer(): times still to come
   uint64_t rng_;
   uint32_t next_ns_id_ = 0xEFFFFFF0u;  // namespace inode numbers, counting down as Linux's proc_ns do
   // Address spaces of exited or exec'd processes, freed after the CPU stops
   // (the CPU may still hold their CR3 until then).
-  std::vector<std::unique_ptr<AddressSpace>> retired_;
+  std::vector<std::shared_ptr<AddressSpace>> retired_;
 };
 
 // The context a new program starts with: flat user segments, EIP at the

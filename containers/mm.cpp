@@ -185,14 +185,41 @@ bool AddressSpace::cache_page_index(const Vma& v, uint32_t page_va, uint32_t& in
   return true;
 }
 
+uint64_t AddressSpace::total_vm() const {
+  uint64_t n = 0;
+  for (const Vma& v : vmas_) n += v.end - v.start;
+  return n;
+}
+
+uint64_t AddressSpace::data_vm() const {
+  uint64_t n = 0;
+  for (const Vma& v : vmas_)
+    if (v.kind == Vma::Kind::Heap || ((v.kind == Vma::Kind::Anon || v.kind == Vma::Kind::File) && (v.prot & LINUX_PROT_WRITE)))
+      n += v.end - v.start;
+  return n;
+}
+
 FaultResult AddressSpace::handle_fault(uint32_t va, bool write) {
   const Vma* v = find(va);
   if (!v || !(v->prot & (LINUX_PROT_READ | LINUX_PROT_WRITE | LINUX_PROT_EXEC))) return FaultResult::Segv;
+  if (v->kind == Vma::Kind::Stack && v->end - page_down(va) > stack_limit) return FaultResult::Segv;  // RLIMIT_STACK
   if (write && !(v->prot & LINUX_PROT_WRITE)) return FaultResult::Segv;
   uint32_t page_va = page_down(va);
   uint32_t* e = pte(page_va, true);
   if (!e) return FaultResult::Oom;
   uint32_t writable = (v->prot & LINUX_PROT_WRITE) ? PTE_W : 0;
+  if (v->kind == Vma::Kind::Shm && !(*e & PTE_P)) {
+    // A shared memory page: the segment's frame, made at the first touch by anyone.
+    uint32_t& pa = v->shared->frame[(page_va - v->start + v->file_offset) / PAGE_SIZE];
+    if (!pa) {
+      pa = frames_.alloc(v->shared->memcg);
+      if (!pa) return FaultResult::Oom;
+      if (frames_.host_wrote) frames_.host_wrote(pa);
+    }
+    frames_.get(pa);
+    *e = pa | PTE_P | PTE_U | writable;
+    return FaultResult::Fixed;
+  }
   PageCache* cache = frames_.page_cache;
   if (!(*e & PTE_P)) {
     // Demand paging: the first touch of this page. A read of a file page
@@ -261,7 +288,8 @@ std::unique_ptr<AddressSpace> AddressSpace::fork() {
       if (!(pt[j] & PTE_P)) continue;
       uint32_t* ce = child->pte((i << 22) | (j << 12), true);
       if (!ce) return nullptr;
-      if (pt[j] & PTE_W) {
+      const Vma* v = find((i << 22) | (j << 12));
+      if (pt[j] & PTE_W && !(v && v->kind == Vma::Kind::Shm)) {  // shared memory stays shared
         pt[j] &= ~PTE_W;
         tlb_stale_ = true;
       }

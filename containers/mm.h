@@ -24,9 +24,32 @@
 
 namespace isolab::containers {
 
+// The pages of a System V shared memory segment (ipc/shm.cpp): every
+// process attaching it maps the same frames, writable, never copied on
+// write. Frames are allocated at first touch, charged to the creator's
+// memory cgroup, and freed when the segment is removed and the last
+// attach is gone (the last holder of this object).
+struct SharedPages {
+  SharedPages(FrameAllocator& f, uint32_t pages, PageCounter* charge) : frames(&f), frame(pages, 0), memcg(charge) {}
+  ~SharedPages() {
+    for (uint32_t pa : frame)
+      if (pa) frames->put(pa);
+  }
+  SharedPages(const SharedPages&) = delete;
+  SharedPages& operator=(const SharedPages&) = delete;
+  FrameAllocator* frames;
+  std::vector<uint32_t> frame;  // by page index; 0: not touched yet
+  PageCounter* memcg;
+  uint32_t resident() const {
+    uint32_t n = 0;
+    for (uint32_t pa : frame) n += pa != 0;
+    return n;
+  }
+};
+
 // One area of user addresses [start, end), page aligned.
 struct Vma {
-  enum class Kind : uint8_t { Anon, File, Heap, Stack };
+  enum class Kind : uint8_t { Anon, File, Heap, Stack, Shm };
   uint32_t start = 0, end = 0;
   uint32_t prot = 0;  // linux_abi::PROT_*
   // The protection the area was mapped with (mmap, exec); mprotect changes
@@ -39,6 +62,8 @@ struct Vma {
   // `start`; the rest of the area reads as zeros (.bss).
   std::shared_ptr<const std::vector<uint8_t>> file;
   uint32_t file_offset = 0, file_size = 0;
+  // Shm: the segment's pages; `file_offset` is where in the segment `start` lies.
+  std::shared_ptr<SharedPages> shared;
 };
 
 enum class FaultResult : uint8_t { Fixed, Segv, Oom };
@@ -79,6 +104,15 @@ class AddressSpace {
   // A free range of `len` bytes for mmap, searched top-down below `below`; 0 if none.
   uint32_t find_free(uint32_t len, uint32_t below) const;
   bool range_free(uint32_t start, uint32_t end) const;
+
+  // RLIMIT_STACK: how far below its top the stack area may be touched; a
+  // fault deeper is SIGSEGV, as the stack cannot grow there (the process's
+  // limit at exec, or set since).
+  uint32_t stack_limit = 8u << 20;
+  // Bytes mapped: every area (RLIMIT_AS's measure), and the private
+  // writable ones plus the heap (RLIMIT_DATA's, mm->data_vm).
+  uint64_t total_vm() const;
+  uint64_t data_vm() const;
 
   // The program break (brk(2)): the heap area runs [brk_start, page_up(brk)).
   uint32_t brk_start = 0, brk = 0;

@@ -1,9 +1,9 @@
 // Processes: PIDs in nested namespaces and the file descriptor table (process.h).
 #include "containers/process.h"
 
-namespace isolab::containers {
+#include <algorithm>
 
-constexpr size_t MAX_FDS = 1024;  // RLIMIT_NOFILE's default soft limit
+namespace isolab::containers {
 
 int Process::pid_in(const PidNamespace& target) const {
   if (!ns.pid || size_t(target.level) >= pids.size()) return 0;
@@ -13,12 +13,27 @@ int Process::pid_in(const PidNamespace& target) const {
 }
 
 int Process::ppid() const {
-  if (!parent) return 0;
-  return parent->pid_in(*ns.pid);
+  const Process* par = group_leader->parent;
+  return par ? par->pid_in(*ns.pid) : 0;
+}
+
+// A fresh login's limits (RLIM_INFINITY unless listed), as Linux's INIT_RLIMITS.
+std::array<RLimit, RLIMIT_NLIMITS> Process::default_rlimits() {
+  std::array<RLimit, RLIMIT_NLIMITS> r{};
+  r[RLIMIT_STACK_].cur = 8u << 20;          // 8 MiB soft
+  r[RLIMIT_CORE_].cur = 0;                   // no core files
+  r[RLIMIT_NOFILE_] = {1024, 4096};
+  r[RLIMIT_MEMLOCK_] = {8u << 20, 8u << 20};
+  return r;
+}
+
+size_t Process::fd_limit() const {
+  constexpr uint64_t NR_OPEN = 1u << 20;  // fs.nr_open: RLIMIT_NOFILE's ceiling
+  return size_t(std::min<uint64_t>(rlimits[RLIMIT_NOFILE_].cur, NR_OPEN));
 }
 
 int Process::alloc_fd(vfs::FilePtr f, int lowest, bool close_on_exec) {
-  for (size_t fd = size_t(lowest); fd < MAX_FDS; fd++) {
+  for (size_t fd = size_t(lowest); fd < fd_limit(); fd++) {
     if (fd >= fds.size()) {
       fds.resize(fd + 1);
       cloexec.resize(fd + 1);

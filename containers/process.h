@@ -9,6 +9,11 @@
 // CLONE_NEW* flags). A PID namespace is nested: a process has a PID in its
 // own namespace and in every ancestor, as struct pid's numbers[] does
 // (include/linux/pid.h); getpid() returns the innermost.
+// Threads are tasks too (clone(2) with CLONE_THREAD): each has its own
+// PID (its TID), CPU context, signal mask and pending signals, and shares
+// with its thread group's leader what the clone flags say: the address
+// space (CLONE_VM), the file descriptor table (CLONE_FILES) and the signal
+// handlers (CLONE_SIGHAND). getpid() returns the leader's PID (the TGID).
 // Lesson: "processes", "namespaces: what ps sees".
 #pragma once
 #include <array>
@@ -62,7 +67,35 @@ enum class ProcState : uint8_t {
   Stopped,   // T: stopped by SIGSTOP, SIGTSTP, SIGTTIN or SIGTTOU until SIGCONT
 };
 
+// The file descriptor table (files_struct), shared by threads (CLONE_FILES).
+struct FdTable {
+  std::vector<vfs::FilePtr> fds;  // index = fd; null = closed
+  std::vector<bool> cloexec;
+  int users = 1;  // live tasks using it: the files close when the last of them exits
+};
+// The signal handlers (sighand_struct), shared by threads (CLONE_SIGHAND).
+using SigHandlers = std::array<SigAction, 65>;
+
+// Resource limits (getrlimit(2)): soft and hard, RLIM_INFINITY = ~0.
+struct RLimit {
+  uint64_t cur = ~0ull, max = ~0ull;
+};
+// Their numbers (asm-generic/resource.h); a trailing _ keeps clear of the host's macros.
+enum RLimitResource : int {
+  RLIMIT_CPU_ = 0, RLIMIT_FSIZE_ = 1, RLIMIT_DATA_ = 2, RLIMIT_STACK_ = 3, RLIMIT_CORE_ = 4, RLIMIT_RSS_ = 5,
+  RLIMIT_NPROC_ = 6, RLIMIT_NOFILE_ = 7, RLIMIT_MEMLOCK_ = 8, RLIMIT_AS_ = 9, RLIMIT_NLIMITS = 16,
+};
+
 struct Process {
+  // A process with a table and handlers of its own; fork_process passes a
+  // thread its leader's.
+  Process() : Process(std::make_shared<FdTable>(), std::make_shared<SigHandlers>()) {}
+  Process(std::shared_ptr<FdTable> table, std::shared_ptr<SigHandlers> handlers)
+      : files(std::move(table)), fds(files->fds), cloexec(files->cloexec), sighand(std::move(handlers)),
+        sigactions(*sighand) {}
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
   // Identity. pids[i] is the PID in namespace level i (0 = host).
   std::vector<int> pids;
   std::string comm;  // the program's name, as /proc/<pid>/stat shows (max 15 chars)
@@ -86,17 +119,19 @@ struct Process {
   uint32_t exit_signal = 17;      // what the parent is sent when this exits (SIGCHLD)
 
   Context ctx;
-  std::unique_ptr<AddressSpace> mm;
+  std::shared_ptr<AddressSpace> mm;  // shared by threads (CLONE_VM)
   uint64_t tls[3] = {};  // GDT entries 6..8 (set_thread_area), as descriptors
   uint32_t clear_child_tid = 0;
 
-  std::vector<vfs::FilePtr> fds;  // index = fd; null = closed
-  std::vector<bool> cloexec;
+  std::shared_ptr<FdTable> files;
+  std::vector<vfs::FilePtr>& fds;  // files->fds: index = fd; null = closed
+  std::vector<bool>& cloexec;      // files->cloexec
   vfs::InodePtr root;
   vfs::Location cwd;
 
   Namespaces ns;
-  std::array<SigAction, 65> sigactions{};
+  std::shared_ptr<SigHandlers> sighand;
+  SigHandlers& sigactions;  // *sighand
   std::array<SigInfo, 65> siginfo{};
   uint64_t sigmask = 0;      // blocked signals, bit sig-1
   uint64_t sigpending = 0;   // sent, not yet delivered
@@ -107,19 +142,41 @@ struct Process {
   uint64_t alarm_ns = 0;     // alarm(2): when SIGALRM is due (0: none)
   uint32_t sleep_rem_va = 0;  // nanosleep's `rem`, written when a signal interrupts it
 
+  // Thread group (CLONE_THREAD). A thread has no parent of its own: its
+  // leader's parent is the group's, and is told when the whole group is gone.
+  Process* group_leader = this;
+  std::vector<Process*> threads;  // the leader's: its other live threads
+  bool reap_deferred = false;     // the leader was reaped while threads lived: reap when the last ends
+  // futex(2) FUTEX_WAIT: the word this task sleeps on, as (address space, address).
+  bool futex_waiting = false;
+  const void* futex_space = nullptr;
+  uint32_t futex_addr = 0, futex_bitset = ~0u;
+  uint64_t futex_seq = 0;  // wake order: first come, first woken
+  uint32_t robust_list = 0;  // set_robust_list(2)'s head, recorded
+  // sigaltstack(2): the alternate signal stack (size 0: none, SS_DISABLE);
+  // flags: SS_AUTODISARM or 0.
+  uint32_t altstack_sp = 0, altstack_size = 0, altstack_flags = 0;
+  std::array<RLimit, RLIMIT_NLIMITS> rlimits = default_rlimits();
+
   // Accounting for /proc: instructions run and when it started.
   uint64_t user_insns = 0;
   uint64_t start_ns = 0;
   uint64_t min_faults = 0;
 
+  static std::array<RLimit, RLIMIT_NLIMITS> default_rlimits();
   int pid() const { return pids.back(); }        // in its own namespace
+  int tgid() const { return group_leader->pid(); }  // getpid(): the thread group's
+  bool is_thread() const { return group_leader != this; }  // a thread other than the leader
   int host_pid() const { return pids.front(); }  // in the host's
   // This process's PID as seen from namespace `ns`, or 0 if it is not visible there.
   int pid_in(const PidNamespace& ns) const;
-  // The parent's PID as this process sees it: 0 for a namespace's init.
+  // The parent's PID as this process sees it (the thread group's parent):
+  // 0 for a namespace's init.
   int ppid() const;
 
+  // The lowest free descriptor >= `lowest` below RLIMIT_NOFILE, or -1 (EMFILE).
   int alloc_fd(vfs::FilePtr f, int lowest = 0, bool close_on_exec = false);
+  size_t fd_limit() const;  // RLIMIT_NOFILE's soft limit: descriptors are below it
   vfs::OpenFile* file(int fd) const {
     return fd >= 0 && size_t(fd) < fds.size() ? fds[size_t(fd)].get() : nullptr;
   }

@@ -273,11 +273,12 @@ Error Runtime::stop(const std::string& name, uint64_t timeout_ns) {
   if (rc->state != ContainerState::Running) return {};  // docker stop on a stopped container succeeds
   if (host_.run_round) return stop_on_host(*rc, timeout_ns);
   rc->stop_deadline_ns = std::max<uint64_t>(k_.now_ns() + timeout_ns, 1);  // 0 means none
+  k_.add_host_timer(rc->stop_deadline_ns);  // SIGKILL at the timeout even if every process sleeps
   k_.send_signal(*k_.find_host_pid(rc->c.init_host_pid), LINUX_SIGTERM, nullptr);
   RunResult r = wait(name);
   if (rc->state == ContainerState::Running && r != RunResult::Done) {
-    // Nothing in the kernel can run, so simulated time stands still: the
-    // timeout is over at once.
+    // The run ended before the deadline's SIGKILL (nothing left to wait
+    // for): the timeout is over at once.
     k_.send_signal(*k_.find_host_pid(rc->c.init_host_pid), LINUX_SIGKILL, nullptr);
     wait(name);
   }

@@ -158,7 +158,6 @@ cpu::FpuState restore_fpu(const FpState32& in) {
 constexpr uint8_t kRetcode[8] = {0x58, 0xb8, 119, 0, 0, 0, 0xcd, 0x80};
 constexpr uint8_t kRtRetcode[8] = {0xb8, 173, 0, 0, 0, 0xcd, 0x80, 0};
 
-constexpr uint32_t SS_DISABLE = 2;
 // The flags sigreturn may restore (FIX_EFLAGS in arch/x86/kernel/signal.c).
 constexpr uint32_t FIX_EFLAGS = cpu::AC | cpu::OF | cpu::DF | cpu::TF | cpu::SF | cpu::ZF | cpu::AF | cpu::PF |
                                 cpu::CF | cpu::RF;
@@ -194,6 +193,7 @@ void interrupt(Kernel& k, Process& t, int sig) {
     }
     t.ctx.reg[cpu::EAX] = uint32_t(-LINUX_EINTR);
     t.state = ProcState::Runnable;
+    t.futex_waiting = false;
   } else if (t.state == ProcState::Blocked) {
     t.block_until_ns = 0;  // a timed wait (poll) ends with the interruption
     uint32_t nr = t.ctx.reg[cpu::EAX];
@@ -246,9 +246,15 @@ uint32_t frame_address(uint32_t sp, uint32_t size) { return ((sp - size + 4) & ~
 
 // Build the frame for `sig`'s handler and point the CPU at the handler.
 bool setup_frame(Kernel& k, Process& p, int sig, const SigAction& sa, uint64_t oldmask) {
+  // SA_ONSTACK: the frame goes on the alternate stack, unless already on it.
+  const uint32_t interrupted_sp = k.cpu.s.reg[cpu::ESP];
+  uint32_t altstack[3];
+  altstack_info(p, interrupted_sp, altstack);
+  uint32_t top = interrupted_sp;
+  if ((sa.flags & SA_ONSTACK) && p.altstack_size && !on_altstack(p, interrupted_sp)) top = p.altstack_sp + p.altstack_size;
   // The interrupted code's FPU state goes above the frame (get_sigframe());
   // the handler starts with a fresh one (FNINIT's) and sigreturn restores it.
-  uint32_t fpstate = (k.cpu.s.reg[cpu::ESP] - sizeof(FpState32)) & ~63u;
+  uint32_t fpstate = (top - sizeof(FpState32)) & ~63u;
   FpState32 fpu = save_fpu(k.cpu.s.fpu);
   if (!p.mm->copy_out(fpstate, &fpu, sizeof fpu)) return false;
   uint32_t sp = fpstate;
@@ -268,7 +274,9 @@ bool setup_frame(Kernel& k, Process& p, int sig, const SigAction& sa, uint64_t o
     f.info.pid = sender ? sender->pid_in(*p.ns.pid) : 0;
     f.info.uid = si.sender_uid;
     f.info.status = si.status;
-    f.uc.ss_flags = SS_DISABLE;
+    f.uc.ss_sp = altstack[0];  // uc_stack: the settings rt_sigreturn restores
+    f.uc.ss_flags = altstack[1];
+    f.uc.ss_size = altstack[2];
     fill_sigcontext(k, f.uc.mcontext, oldmask);
     f.uc.mcontext.fpstate = fpstate;
     f.uc.sigmask[0] = uint32_t(oldmask);
@@ -291,6 +299,9 @@ bool setup_frame(Kernel& k, Process& p, int sig, const SigAction& sa, uint64_t o
     k.cpu.s.reg[cpu::ECX] = 0;
   }
   if (!ok) return false;
+  // SS_AUTODISARM: none while the handler runs; rt_sigreturn puts uc_stack back
+  // (the legacy frame has no uc_stack, and Linux disarms only for rt frames).
+  if ((sa.flags & SA_SIGINFO) && (p.altstack_flags & SS_AUTODISARM)) p.altstack_sp = p.altstack_size = p.altstack_flags = 0;
   cpu::fpu_init(k.cpu.s.fpu);
   k.cpu.s.reg[cpu::ESP] = fp;
   k.cpu.s.reg[cpu::EAX] = uint32_t(sig);
@@ -303,12 +314,24 @@ bool setup_frame(Kernel& k, Process& p, int sig, const SigAction& sa, uint64_t o
 
 DefaultAction default_action(int sig) { return sig < 32 ? kDefault[sig] : DefaultAction::Term; }
 
-void send(Kernel& k, Process& t, int sig, const Process* sender, const SigInfo& info) {
+namespace {
+
+// The threads of `t`'s process, leader first, that are still alive.
+std::vector<Process*> live_threads(Process& t) {
+  Process& g = *t.group_leader;
+  std::vector<Process*> all;
+  if (g.state != ProcState::Zombie) all.push_back(&g);
+  for (Process* q : g.threads)
+    if (q->state != ProcState::Zombie) all.push_back(q);
+  return all;
+}
+
+void send_to(Kernel& k, Process& t, int sig, const Process* sender, const SigInfo& info, bool to_group) {
   if (t.state == ProcState::Zombie || sig <= 0 || sig > LINUX_NSIG) return;
   const SigAction& sa = t.sigactions[size_t(sig)];
   // A namespace's init gets, from inside its namespace, only the signals
   // it has a handler for; SIGKILL and SIGSTOP never (pid_namespaces(7)).
-  bool is_init = t.ns.pid->child_reaper == &t;
+  bool is_init = t.ns.pid->child_reaper == t.group_leader;
   bool from_inside = sender && pid_ns_within(*sender->ns.pid, *t.ns.pid);
   if (is_init && from_inside &&
       (sig == LINUX_SIGKILL || sig == LINUX_SIGSTOP || sa.handler == LINUX_SIG_DFL || sa.handler == LINUX_SIG_IGN)) {
@@ -320,42 +343,66 @@ void send(Kernel& k, Process& t, int sig, const Process* sender, const SigInfo& 
     k.exit_process(t, 0, LINUX_SIGKILL);
     return;
   }
-  // Stop and continue act when sent, and cancel each other (prepare_signal()).
+  // Stop and continue act when sent, on every thread, and cancel each
+  // other (prepare_signal()).
   if (sig == LINUX_SIGCONT) {
-    t.sigpending &= ~STOP_SIGNALS;
-    if (t.state == ProcState::Stopped) {
-      resume(k, t);
-      if (t.parent && !(t.parent->sigactions[LINUX_SIGCHLD].flags & SA_NOCLDSTOP))
-        send(k, *t.parent, LINUX_SIGCHLD, nullptr, SigInfo{CLD_CONTINUED, t.host_pid(), t.uid, LINUX_SIGCONT});
+    bool was_stopped = false;
+    for (Process* q : live_threads(t)) {
+      q->sigpending &= ~STOP_SIGNALS;
+      was_stopped |= q->state == ProcState::Stopped;
+      resume(k, *q);
     }
+    Process& g = *t.group_leader;
+    if (was_stopped && g.parent && !(g.parent->sigactions[LINUX_SIGCHLD].flags & SA_NOCLDSTOP))
+      send(k, *g.parent, LINUX_SIGCHLD, nullptr, SigInfo{CLD_CONTINUED, g.host_pid(), g.uid, LINUX_SIGCONT});
   } else if (STOP_SIGNALS & sigbit(sig)) {
-    t.sigpending &= ~sigbit(LINUX_SIGCONT);
+    for (Process* q : live_threads(t)) q->sigpending &= ~sigbit(LINUX_SIGCONT);
   }
   if (sig == LINUX_SIGSTOP) {
-    stop(k, t, sig);
+    for (Process* q : live_threads(t)) stop(k, *q, sig);
     return;
   }
   if (ignored(t, sig)) return;
-  t.sigpending |= sigbit(sig);
-  SigInfo& si = t.siginfo[size_t(sig)];
+  // A process's signal goes to a thread that does not block it.
+  Process* r = &t;
+  if (to_group)
+    for (Process* q : live_threads(t))
+      if (!(q->sigmask & sigbit(sig))) {
+        r = q;
+        break;
+      }
+  r->sigpending |= sigbit(sig);
+  SigInfo& si = r->siginfo[size_t(sig)];
   si = info;
   if (sender) {
     si.sender_host_pid = sender->host_pid();
     si.sender_uid = sender->uid;
   }
-  if (t.sigmask & sigbit(sig)) return;  // stays pending until unblocked
+  if (r->sigmask & sigbit(sig)) return;  // stays pending until unblocked
   if (sa.handler == LINUX_SIG_DFL) {
     // Default actions take effect now, whether or not the process runs.
-    t.sigpending &= ~sigbit(sig);
+    r->sigpending &= ~sigbit(sig);
     switch (default_action(sig)) {
       case DefaultAction::Term:
-      case DefaultAction::Core: k.exit_process(t, 0, sig); return;
-      case DefaultAction::Stop: stop(k, t, sig); return;
+      case DefaultAction::Core: k.exit_process(*r, 0, sig); return;
+      case DefaultAction::Stop:
+        for (Process* q : live_threads(*r)) stop(k, *q, sig);
+        return;
       case DefaultAction::Ign:
       case DefaultAction::Cont: return;
     }
   }
-  if (t.state != ProcState::Stopped) interrupt(k, t, sig);
+  if (r->state != ProcState::Stopped) interrupt(k, *r, sig);
+}
+
+}  // namespace
+
+void send(Kernel& k, Process& t, int sig, const Process* sender, const SigInfo& info) {
+  send_to(k, *t.group_leader, sig, sender, info, true);
+}
+
+void send_thread(Kernel& k, Process& t, int sig, const Process* sender, const SigInfo& info) {
+  send_to(k, t, sig, sender, info, false);
 }
 
 bool deliver_pending(Kernel& k, Process& p) {
@@ -371,7 +418,9 @@ bool deliver_pending(Kernel& k, Process& p) {
       switch (default_action(sig)) {
         case DefaultAction::Term:
         case DefaultAction::Core: k.exit_process(p, 0, sig); return false;
-        case DefaultAction::Stop: stop(k, p, sig); return false;
+        case DefaultAction::Stop:
+          for (Process* q : live_threads(p)) stop(k, *q, sig);
+          return false;
         case DefaultAction::Ign:
         case DefaultAction::Cont: continue;
       }
@@ -403,6 +452,7 @@ int32_t sigreturn(Kernel& k, Process& p, bool rt) {
   uint32_t sp = k.cpu.s.reg[cpu::ESP];
   SigContext32 sc;
   uint64_t mask = 0;
+  uint32_t uc_stack[3] = {};
   bool ok;
   if (rt) {
     // The handler's RET popped pretcode: the frame starts 4 bytes below.
@@ -410,6 +460,7 @@ int32_t sigreturn(Kernel& k, Process& p, bool rt) {
     UContext32 uc;
     ok = p.mm->copy_in(fp + offsetof(RtSigFrame, uc), &uc, sizeof uc);
     sc = uc.mcontext;
+    uc_stack[0] = uc.ss_sp, uc_stack[1] = uc.ss_flags, uc_stack[2] = uc.ss_size;
     mask = uint64_t(uc.sigmask[1]) << 32 | uc.sigmask[0];
   } else {
     // RET popped pretcode and the trampoline's POPL popped sig.
@@ -450,8 +501,37 @@ int32_t sigreturn(Kernel& k, Process& p, bool rt) {
   s.eip = sc.ip;
   k.cpu.set_flags(sc.flags, FIX_EFLAGS);
   p.sigmask = mask & ~UNBLOCKABLE;
+  // restore_altstack(): back to the settings of before the handler, as
+  // from the interrupted stack (a refusal is ignored, as Linux does).
+  if (rt) set_altstack(p, uc_stack, s.reg[cpu::ESP]);
   k.record(trace::Kind::Signal, &p, rt ? "rt_sigreturn" : "sigreturn", 0);
   return int32_t(sc.ax);  // the dispatcher puts it back in EAX
+}
+
+bool on_altstack(const Process& p, uint32_t sp) {
+  return p.altstack_size && sp > p.altstack_sp && sp - p.altstack_sp <= p.altstack_size;
+}
+
+void altstack_info(const Process& p, uint32_t sp, uint32_t out[3]) {
+  out[0] = p.altstack_sp;
+  out[1] = p.altstack_size == 0 ? SS_DISABLE : (on_altstack(p, sp) ? SS_ONSTACK : 0) | p.altstack_flags;
+  out[2] = p.altstack_size;
+}
+
+int32_t set_altstack(Process& p, const uint32_t ss[3], uint32_t sp) {
+  constexpr uint32_t MINSIGSTKSZ = 2048;
+  if (on_altstack(p, sp)) return -LINUX_EPERM;
+  uint32_t mode = ss[1] & ~SS_AUTODISARM;
+  if (mode != SS_DISABLE && mode != SS_ONSTACK && mode != 0) return -LINUX_EINVAL;
+  if (mode == SS_DISABLE) {
+    p.altstack_sp = p.altstack_size = p.altstack_flags = 0;
+    return 0;
+  }
+  if (ss[2] < MINSIGSTKSZ) return -LINUX_ENOMEM;
+  p.altstack_sp = ss[0];
+  p.altstack_size = ss[2];
+  p.altstack_flags = ss[1] & SS_AUTODISARM;
+  return 0;
 }
 
 void fire_alarms(Kernel& k) {

@@ -17,7 +17,9 @@
 // A system call blocked when a handled signal arrives returns -EINTR, or
 // is restarted after the handler with SA_RESTART (read, write, wait4);
 // nanosleep, pause and sigsuspend always return -EINTR.
-// The x87/SSE state is not saved in the frame (fpstate is 0).
+// A handler installed with SA_ONSTACK runs on the alternate signal stack
+// (sigaltstack(2)) if one is set and the thread is not already on it;
+// rt_sigreturn restores the stack settings saved in uc_stack.
 // Lesson: "signals: how the kernel interrupts a program".
 #pragma once
 #include <cstdint>
@@ -34,6 +36,8 @@ namespace isolab::containers::signals {
 constexpr uint32_t SA_NOCLDSTOP = 0x1, SA_NOCLDWAIT = 0x2, SA_SIGINFO = 0x4, SA_RESTORER = 0x04000000,
                    SA_ONSTACK = 0x08000000, SA_RESTART = 0x10000000, SA_NODEFER = 0x40000000,
                    SA_RESETHAND = 0x80000000u;
+// sigaltstack(2) ss_flags.
+constexpr uint32_t SS_ONSTACK = 1, SS_DISABLE = 2, SS_AUTODISARM = 1u << 31;
 // si_code values (include/uapi/asm-generic/siginfo.h).
 constexpr int32_t SI_USER = 0, SI_KERNEL = 0x80, SI_TKILL = -6, CLD_EXITED = 1, CLD_KILLED = 2, CLD_STOPPED = 5,
                   CLD_CONTINUED = 6;
@@ -50,7 +54,12 @@ DefaultAction default_action(int sig);
 // the sending process, null for the kernel. Applies PID-namespace init
 // protection, SIGKILL/SIGSTOP/SIGCONT at once, and interrupts a blocked
 // system call when a handler will run.
+// A signal for a process goes to the thread group: to the first of its
+// threads that does not block it (the leader first), as complete_signal()
+// chooses; its default action (terminate, stop) acts on every thread.
 void send(Kernel& k, Process& t, int sig, const Process* sender, const SigInfo& info);
+// tkill(2)/tgkill(2): to this one thread.
+void send_thread(Kernel& k, Process& t, int sig, const Process* sender, const SigInfo& info);
 
 // Deliver the pending unblocked signals of `p`, which is on the CPU (its
 // registers are the CPU's): default actions and handler frames. Returns
@@ -61,6 +70,14 @@ bool deliver_pending(Kernel& k, Process& p);
 // saved in the frame at ESP. A frame that cannot be read, or that would
 // return to a non-user segment, kills the process with SIGSEGV.
 int32_t sigreturn(Kernel& k, Process& p, bool rt);
+
+// sigaltstack(2) (do_sigaltstack()): is `sp` on `p`'s alternate stack;
+// the stack_t {ss_sp, ss_flags, ss_size} describing it for a thread at
+// `sp`; and changing it: EPERM while on it, EINVAL for bad flags, ENOMEM
+// below MINSIGSTKSZ (2048 on i386).
+bool on_altstack(const Process& p, uint32_t sp);
+void altstack_info(const Process& p, uint32_t sp, uint32_t out[3]);
+int32_t set_altstack(Process& p, const uint32_t ss[3], uint32_t sp);
 
 // alarm(2): send SIGALRM to every process whose alarm is due; the
 // earliest alarm still to come (0: none), for the idle clock.

@@ -78,7 +78,7 @@ void draw_process_tree(containers::Kernel& k) {
     for (const containers::Process* c : p.children) row(*c, depth + 1);
   };
   for (const auto& [pid, p] : k.processes())
-    if (!p->parent) row(*p, 0);
+    if (!p->parent && !p->is_thread()) row(*p, 0);  // threads are not processes of their own
   ImGui::EndTable();
 }
 

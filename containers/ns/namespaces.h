@@ -79,8 +79,14 @@ struct MntNamespace {
 
 // An IPC namespace (ipc_namespaces(7)): isolab has no System V IPC
 // objects, so it is an identity that clone, unshare and setns manage.
+namespace ipc {
+struct IpcState;
+}
+// An IPC namespace: its own System V objects (containers/ipc/ipc.h), made
+// at the first IPC call in it.
 struct IpcNamespace {
   uint32_t id = 0;
+  std::shared_ptr<ipc::IpcState> objects;
 };
 
 // A network namespace (network_namespaces(7)): its own devices, addresses,

@@ -266,7 +266,7 @@ int32_t sys_dup(Kernel&, Process& p, const Args& a) {
 
 static int32_t do_dup3(Kernel& k, Process& p, int32_t oldfd, int32_t newfd, bool cloexec) {
   if (!p.file(oldfd)) return -LINUX_EBADF;
-  if (newfd < 0 || newfd >= 1024) return -LINUX_EBADF;
+  if (newfd < 0 || size_t(newfd) >= p.fd_limit()) return -LINUX_EBADF;
   if (size_t(newfd) >= p.fds.size()) {
     p.fds.resize(size_t(newfd) + 1);
     p.cloexec.resize(size_t(newfd) + 1);

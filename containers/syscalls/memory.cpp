@@ -7,9 +7,21 @@ namespace isolab::containers::syscalls {
 
 using namespace linux_abi;
 
+// Would `grow` more bytes of address space (`data`: counted as data) pass
+// RLIMIT_AS or RLIMIT_DATA (may_expand_vm())?
+static bool over_limits(const Process& p, uint64_t grow, bool data) {
+  if (p.mm->total_vm() + grow > p.rlimits[RLIMIT_AS_].cur) return true;
+  return data && p.mm->data_vm() + grow > p.rlimits[RLIMIT_DATA_].cur;
+}
+
 // brk(addr): the break afterwards. Linux returns the old break when it
-// cannot move it (and glibc turns that into ENOMEM).
-int32_t sys_brk(Kernel&, Process& p, const Args& a) { return int32_t(p.mm->set_brk(a[0])); }
+// cannot move it (and glibc turns that into ENOMEM): past RLIMIT_DATA or
+// RLIMIT_AS too.
+int32_t sys_brk(Kernel&, Process& p, const Args& a) {
+  uint32_t old_end = page_up(p.mm->brk), new_end = page_up(a[0]);
+  if (a[0] >= p.mm->brk_start && new_end > old_end && over_limits(p, new_end - old_end, true)) return int32_t(p.mm->brk);
+  return int32_t(p.mm->set_brk(a[0]));
+}
 
 static int32_t do_mmap(Process& p, uint32_t addr, uint32_t len, uint32_t prot, uint32_t flags, int32_t fd,
                        uint64_t offset) {
@@ -32,6 +44,8 @@ static int32_t do_mmap(Process& p, uint32_t addr, uint32_t len, uint32_t prot, u
     v.file_offset = uint32_t(offset);
     v.file_size = offset < v.file->size() ? uint32_t(v.file->size() - offset) : 0;
   }
+  // A private writable mapping is data (RLIMIT_DATA); every mapping is address space (RLIMIT_AS).
+  if (over_limits(p, len, (flags & LINUX_MAP_PRIVATE) && (prot & LINUX_PROT_WRITE))) return -LINUX_ENOMEM;
   uint32_t start;
   if (flags & LINUX_MAP_FIXED) {
     if (addr & 0xFFF) return -LINUX_EINVAL;

@@ -48,17 +48,27 @@ static int32_t set_tls(Kernel& k, Process& caller, Process& target, uint32_t u_i
   return 0;
 }
 
+// exit(2) ends the calling thread; exit_group(2) (what exit(3) calls) every thread.
 int32_t sys_exit(Kernel& k, Process& p, const Args& a) {
+  k.exit_thread(p, a.s(0));
+  return SYSCALL_NO_RETURN;
+}
+
+int32_t sys_exit_group(Kernel& k, Process& p, const Args& a) {
   k.exit_process(p, a.s(0));
   return SYSCALL_NO_RETURN;
 }
 
-int32_t sys_exit_group(Kernel& k, Process& p, const Args& a) { return sys_exit(k, p, a); }
-
 static int32_t do_clone(Kernel& k, Process& p, uint32_t flags, uint32_t newsp, uint32_t ptid, uint32_t tls,
                         uint32_t ctid) {
-  // Threads (a shared address space without CLONE_VFORK) come later.
-  if ((flags & LINUX_CLONE_THREAD) || ((flags & LINUX_CLONE_VM) && !(flags & LINUX_CLONE_VFORK))) return -LINUX_EINVAL;
+  // The combinations Linux refuses (copy_process()): a thread shares the
+  // handlers, which need the address space.
+  if ((flags & LINUX_CLONE_THREAD) && !(flags & LINUX_CLONE_SIGHAND)) return -LINUX_EINVAL;
+  if ((flags & LINUX_CLONE_SIGHAND) && !(flags & LINUX_CLONE_VM)) return -LINUX_EINVAL;
+  if ((flags & LINUX_CLONE_THREAD) && (flags & (LINUX_CLONE_NEWPID | LINUX_CLONE_NEWUSER))) return -LINUX_EINVAL;
+  // isolab shares a descriptor table or handlers only within a thread
+  // group (execve could not unshare them otherwise).
+  if ((flags & (LINUX_CLONE_FILES | LINUX_CLONE_SIGHAND)) && !(flags & LINUX_CLONE_THREAD)) return -LINUX_EINVAL;
   auto child = k.fork_process(p, flags);
   if (!child) return -child.code();
   Process& c = **child;
@@ -67,6 +77,17 @@ static int32_t do_clone(Kernel& k, Process& p, uint32_t flags, uint32_t newsp, u
   if (flags & LINUX_CLONE_SETTLS) {
     int32_t r = set_tls(k, p, c, tls);
     if (r < 0) return r;
+    // %fs and %gs selecting a TLS slot take the child's descriptor, as a
+    // reload at its first switch would (the copied caches hold the parent's base).
+    for (int s : {cpu::FS, cpu::GS}) {
+      uint16_t sel = c.ctx.seg[s].selector;
+      int idx = sel >> 3;
+      if (!(sel & 4) && idx >= GDT_ENTRY_TLS_MIN && idx < GDT_ENTRY_TLS_MIN + GDT_ENTRY_TLS_ENTRIES &&
+          c.tls[idx - GDT_ENTRY_TLS_MIN]) {
+        cpu::Cpu::cache_from_descriptor(c.ctx.seg[s], sel, c.tls[idx - GDT_ENTRY_TLS_MIN]);
+        cpu::Cpu::update_flat(c.ctx.seg[s], true);
+      }
+    }
   }
   if (flags & LINUX_CLONE_PARENT_SETTID) put_user(p, ptid, int32_t(pid_for_parent));
   if (flags & LINUX_CLONE_CHILD_SETTID) {
@@ -74,6 +95,7 @@ static int32_t do_clone(Kernel& k, Process& p, uint32_t flags, uint32_t newsp, u
     c.mm->copy_out(ctid, &own, 4);
   }
   if (flags & LINUX_CLONE_CHILD_CLEARTID) c.clear_child_tid = ctid;
+  if (flags & LINUX_CLONE_THREAD) k.record(trace::Kind::Container, &c, "thread", uint32_t(c.host_pid()));
   return pid_for_parent;
 }
 
@@ -84,6 +106,8 @@ int32_t sys_vfork(Kernel& k, Process& p, const Args&) { return do_clone(k, p, LI
 // clone(flags, newsp, parent_tid, tls, child_tid): the i386 argument order.
 int32_t sys_clone(Kernel& k, Process& p, const Args& a) {
   uint32_t flags = a[0];
+  // vfork's sharing (the parent waits until the child execs or exits) is
+  // given fork's copy, which such a child cannot tell apart.
   if (flags & LINUX_CLONE_VFORK) flags &= ~LINUX_CLONE_VM;
   return do_clone(k, p, flags, a[1], a[2], a[3], a[4]);
 }
@@ -107,7 +131,10 @@ static bool wait_matches(const Process& p, const Process& c, int32_t pid) {
 
 // wait4(pid, wstatus, options, rusage). Status: exit code << 8, or the
 // signal number (wait(2)'s WIFEXITED / WIFSIGNALED encoding).
-int32_t sys_wait4(Kernel& k, Process& p, const Args& a) {
+// Any thread may wait for the children of its process; a thread is no one's
+// child, and a process is waitable once its last thread has gone.
+int32_t sys_wait4(Kernel& k, Process& caller, const Args& a) {
+  Process& p = *caller.group_leader;
   int32_t pid = a.s(0);
   uint32_t options = a[2];
   if (options & ~(LINUX_WNOHANG | LINUX_WUNTRACED | 0x40000000u | 0x80000000u | 8u)) return -LINUX_EINVAL;
@@ -115,19 +142,20 @@ int32_t sys_wait4(Kernel& k, Process& p, const Args& a) {
   for (Process* c : p.children) {
     if (!wait_matches(p, *c, pid)) continue;
     any = true;
+    if (c->state == ProcState::Zombie && !c->threads.empty()) continue;  // its threads still run
     if (c->state == ProcState::Stopped && c->stop_unreported && (options & LINUX_WUNTRACED)) {
       // WIFSTOPPED: 0x7f in the low byte, the stopping signal above it.
       int32_t status = 0x7f | (c->stop_unreported << 8);
       c->stop_unreported = 0;
-      if (a[1] && put_user(p, a[1], status) < 0) return -LINUX_EFAULT;
+      if (a[1] && put_user(caller, a[1], status) < 0) return -LINUX_EFAULT;
       return c->pid_in(*p.ns.pid);
     }
     if (c->state != ProcState::Zombie) continue;
     int32_t status = c->killed_by_signal ? (c->exit_code & 0x7f) : ((c->exit_code & 0xff) << 8);
-    if (a[1] && put_user(p, a[1], status) < 0) return -LINUX_EFAULT;
+    if (a[1] && put_user(caller, a[1], status) < 0) return -LINUX_EFAULT;
     if (a[3]) {
       uint8_t rusage[72] = {};  // struct rusage on i386: zero times and counts for now
-      if (!p.mm->copy_out(a[3], rusage, sizeof rusage)) return -LINUX_EFAULT;
+      if (!caller.mm->copy_out(a[3], rusage, sizeof rusage)) return -LINUX_EFAULT;
     }
     int32_t reaped = c->pid_in(*p.ns.pid);
     k.reap(c);
@@ -151,11 +179,11 @@ int32_t sys_kill(Kernel& k, Process& p, const Args& a) {
   std::vector<Process*> targets;
   PidNamespace& ns = *p.ns.pid;
   if (pid > 0) {
-    if (Process* t = k.find(ns, pid)) targets.push_back(t);
+    if (Process* t = k.find(ns, pid)) targets.push_back(t->group_leader);  // a TID names its process
   } else {
     for (auto& [nr, t] : ns.tasks) {
-      if (t->state == ProcState::Zombie && pid != -1) continue;
-      if (pid == -1 ? (nr > 1 && t != &p) : t->pgid == (pid == 0 ? p.pgid : -pid)) targets.push_back(t);
+      if (t->is_thread() || (t->state == ProcState::Zombie && pid != -1)) continue;
+      if (pid == -1 ? (nr > 1 && t != p.group_leader) : t->pgid == (pid == 0 ? p.pgid : -pid)) targets.push_back(t);
     }
   }
   if (targets.empty()) return -LINUX_ESRCH;
@@ -164,7 +192,7 @@ int32_t sys_kill(Kernel& k, Process& p, const Args& a) {
   return 0;
 }
 
-int32_t sys_getpid(Kernel&, Process& p, const Args&) { return p.pid(); }
+int32_t sys_getpid(Kernel&, Process& p, const Args&) { return p.tgid(); }
 int32_t sys_gettid(Kernel&, Process& p, const Args&) { return p.pid(); }
 int32_t sys_getppid(Kernel&, Process& p, const Args&) { return p.ppid(); }
 // IDs are kernel IDs; the caller sees them through its user namespace's maps.
@@ -217,7 +245,15 @@ int32_t sys_set_thread_area(Kernel& k, Process& p, const Args& a) { return set_t
 
 int32_t sys_set_tid_address(Kernel&, Process& p, const Args& a) {
   p.clear_child_tid = a[0];
-  return p.pid();
+  return p.pid();  // the caller's TID
+}
+
+// set_robust_list(head, len): recorded; the list is not walked at exit
+// (a lock held by a dying thread is not marked FUTEX_OWNER_DIED).
+int32_t sys_set_robust_list(Kernel&, Process& p, const Args& a) {
+  if (a[1] != 12) return -LINUX_EINVAL;  // sizeof(struct robust_list_head) on i386
+  p.robust_list = a[0];
+  return 0;
 }
 
 int32_t sys_sched_yield(Kernel& k, Process&, const Args&) {

@@ -184,18 +184,32 @@ int32_t sys_getitimer(Kernel& k, Process& p, const Args& a) {
   return put_itimer(k, p, a[1]);
 }
 
-// tgkill(tgid, tid, sig) and tkill(tid, sig): every process is its own
-// thread group here, so tid names the process.
+// tgkill(tgid, tid, sig) and tkill(tid, sig): to one thread; tgkill
+// checks that it belongs to process tgid (ESRCH otherwise).
 static int32_t thread_kill(Kernel& k, Process& p, int32_t tgid, int32_t tid, int32_t sig) {
   if (tid <= 0 || (tgid != -1 && tgid <= 0) || sig < 0 || sig > LINUX_NSIG) return -LINUX_EINVAL;
   Process* t = k.find(*p.ns.pid, tid);
-  if (!t || (tgid != -1 && tgid != tid) || t->state == ProcState::Zombie) return -LINUX_ESRCH;
-  if (sig) k.send_signal(*t, sig, &p, signals::SI_TKILL);
+  if (!t || (tgid != -1 && t->tgid() != tgid) || t->state == ProcState::Zombie) return -LINUX_ESRCH;
+  if (sig) signals::send_thread(k, *t, sig, &p, SigInfo{signals::SI_TKILL, 0, 0, 0});
   return 0;
 }
 
 int32_t sys_tgkill(Kernel& k, Process& p, const Args& a) { return thread_kill(k, p, a.s(0), a.s(1), a.s(2)); }
 int32_t sys_tkill(Kernel& k, Process& p, const Args& a) { return thread_kill(k, p, -1, a.s(0), a.s(1)); }
+
+// sigaltstack(ss, old_ss): stack_t is {ss_sp, ss_flags, ss_size}.
+int32_t sys_sigaltstack(Kernel& k, Process& p, const Args& a) {
+  const uint32_t sp = k.cpu.s.reg[cpu::ESP];
+  uint32_t old[3];
+  signals::altstack_info(p, sp, old);
+  if (a[0]) {
+    uint32_t ss[3];
+    if (!p.mm->copy_in(a[0], ss, sizeof ss)) return -LINUX_EFAULT;
+    if (int32_t r = signals::set_altstack(p, ss, sp)) return r;
+  }
+  if (a[1] && !p.mm->copy_out(a[1], old, sizeof old)) return -LINUX_EFAULT;
+  return 0;
+}
 
 int32_t sys_sigreturn(Kernel& k, Process& p, const Args&) { return signals::sigreturn(k, p, false); }
 int32_t sys_rt_sigreturn(Kernel& k, Process& p, const Args&) { return signals::sigreturn(k, p, true); }

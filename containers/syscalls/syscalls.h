@@ -7,7 +7,9 @@
 // block and be called again, or SYSCALL_NO_RETURN when the caller is gone.
 // Handlers are grouped by family: process.cpp (fork, exec, wait, exit,
 // kill, ids), memory.cpp (brk, mmap), files.cpp (open, read, write, stat,
-// getdents, pipes), system.cpp (uname, time, random, limits, signals),
+// getdents, pipes), system.cpp (uname, time, random, resource limits),
+// signal.cpp (sigaction, sigaltstack, tgkill), futex.cpp (futex), ipc.cpp
+// (System V IPC: ipc(2) and the direct calls; the objects are containers/ipc/),
 // net.cpp (sockets, socketcall, poll).
 // Lesson: "system calls".
 #pragma once
@@ -50,6 +52,12 @@ int32_t put_user(Process& p, uint32_t va, const T& value) {
   return p.mm->copy_out(va, &value, sizeof(T)) ? 0 : -linux_abi::LINUX_EFAULT;
 }
 
+// Wake up to `n` sleepers on the futex word at `uaddr` of address space
+// `mm` whose bitset meets `bitset`; the number woken (futex.cpp).
+int futex_wake(Kernel& k, const AddressSpace* mm, uint32_t uaddr, int n, uint32_t bitset);
+// Clock `clock`'s reading for `p` in nanoseconds; false for an unknown clock (system.cpp).
+bool read_clock(Kernel& k, Process& p, uint32_t clock, uint64_t& out);
+
 #define ISOLAB_SYSCALL(name) int32_t sys_##name(Kernel& k, Process& p, const Args& a)
 // process.cpp
 ISOLAB_SYSCALL(exit); ISOLAB_SYSCALL(exit_group); ISOLAB_SYSCALL(fork); ISOLAB_SYSCALL(vfork);
@@ -88,7 +96,7 @@ ISOLAB_SYSCALL(clock_nanosleep_time64);
 ISOLAB_SYSCALL(rt_sigaction); ISOLAB_SYSCALL(sigaction); ISOLAB_SYSCALL(signal); ISOLAB_SYSCALL(rt_sigprocmask);
 ISOLAB_SYSCALL(sigprocmask); ISOLAB_SYSCALL(rt_sigpending); ISOLAB_SYSCALL(sigpending); ISOLAB_SYSCALL(rt_sigsuspend);
 ISOLAB_SYSCALL(sigsuspend); ISOLAB_SYSCALL(pause); ISOLAB_SYSCALL(alarm); ISOLAB_SYSCALL(tgkill); ISOLAB_SYSCALL(tkill);
-ISOLAB_SYSCALL(sigreturn); ISOLAB_SYSCALL(rt_sigreturn);
+ISOLAB_SYSCALL(sigreturn); ISOLAB_SYSCALL(rt_sigreturn); ISOLAB_SYSCALL(sigaltstack);
 // namespaces.cpp
 ISOLAB_SYSCALL(unshare); ISOLAB_SYSCALL(setns); ISOLAB_SYSCALL(mount); ISOLAB_SYSCALL(umount); ISOLAB_SYSCALL(umount2);
 ISOLAB_SYSCALL(pivot_root);
@@ -98,6 +106,14 @@ ISOLAB_SYSCALL(connect); ISOLAB_SYSCALL(listen); ISOLAB_SYSCALL(accept4); ISOLAB
 ISOLAB_SYSCALL(setsockopt); ISOLAB_SYSCALL(getsockname); ISOLAB_SYSCALL(getpeername); ISOLAB_SYSCALL(sendto);
 ISOLAB_SYSCALL(recvfrom); ISOLAB_SYSCALL(sendmsg); ISOLAB_SYSCALL(recvmsg); ISOLAB_SYSCALL(shutdown); ISOLAB_SYSCALL(poll);
 ISOLAB_SYSCALL(setitimer); ISOLAB_SYSCALL(getitimer);  // signal.cpp, beside alarm
+// threads: futex.cpp, process.cpp
+ISOLAB_SYSCALL(futex); ISOLAB_SYSCALL(futex_time64); ISOLAB_SYSCALL(set_robust_list);
+// resource limits: system.cpp
+ISOLAB_SYSCALL(setrlimit); ISOLAB_SYSCALL(old_getrlimit);
+// System V IPC: ipc.cpp
+ISOLAB_SYSCALL(ipc); ISOLAB_SYSCALL(semget); ISOLAB_SYSCALL(semctl); ISOLAB_SYSCALL(shmget); ISOLAB_SYSCALL(shmctl);
+ISOLAB_SYSCALL(shmat); ISOLAB_SYSCALL(shmdt); ISOLAB_SYSCALL(msgget); ISOLAB_SYSCALL(msgsnd); ISOLAB_SYSCALL(msgrcv);
+ISOLAB_SYSCALL(msgctl); ISOLAB_SYSCALL(semtimedop_time64);
 #undef ISOLAB_SYSCALL
 
 }  // namespace isolab::containers::syscalls

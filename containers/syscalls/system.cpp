@@ -1,6 +1,11 @@
 // System information, time, randomness and limits: uname, sethostname,
 // clock_gettime, getrandom, sysinfo, prlimit64 (uname(2), clock_gettime(2),
 // getrandom(2), sysinfo(2), getrlimit(2)). Signals are in signal.cpp.
+// Resource limits are stored per process, inherited by fork and kept by
+// execve; the kernel enforces RLIMIT_NOFILE (EMFILE), RLIMIT_NPROC (EAGAIN
+// at fork, for unprivileged users), RLIMIT_AS and RLIMIT_DATA (ENOMEM at
+// mmap, brk keeps the old break), RLIMIT_STACK (a touch deeper in the stack
+// is SIGSEGV); RLIMIT_CORE and the others are recorded.
 // CLOCK_MONOTONIC and CLOCK_BOOTTIME add the caller's time namespace's offsets.
 #include <cstring>
 
@@ -17,7 +22,10 @@ namespace {
 // Wall-clock time starts at a fixed date so runs repeat: 2024-01-01 00:00 UTC.
 constexpr uint64_t EPOCH_S = 1704067200;
 
-// The clock's reading in nanoseconds, or false for an unknown clock.
+void put_field(uint8_t* at, const std::string& s) { std::strncpy(reinterpret_cast<char*>(at), s.c_str(), 64); }
+
+}  // namespace
+
 bool read_clock(Kernel& k, Process& p, uint32_t clock, uint64_t& out) {
   switch (clock) {
     case LINUX_CLOCK_REALTIME:
@@ -31,10 +39,6 @@ bool read_clock(Kernel& k, Process& p, uint32_t clock, uint64_t& out) {
     default: return false;
   }
 }
-
-void put_field(uint8_t* at, const std::string& s) { std::strncpy(reinterpret_cast<char*>(at), s.c_str(), 64); }
-
-}  // namespace
 
 // uname(buf): struct new_utsname, six fields of 65 bytes. The node name is
 // the caller's UTS namespace's: what makes `hostname` differ per container.
@@ -154,37 +158,75 @@ int32_t sys_sysinfo(Kernel& k, Process& p, const Args& a) {
 
 namespace {
 
-// Default limits (RLIM_INFINITY unless listed), as a fresh Linux login has.
-void default_limit(uint32_t resource, uint64_t& cur, uint64_t& max) {
-  constexpr uint64_t INF = ~0ull;
-  cur = max = INF;
-  if (resource == 3) cur = STACK_SIZE;           // RLIMIT_STACK
-  if (resource == 4) cur = 0;                    // RLIMIT_CORE
-  if (resource == 7) cur = 1024, max = 4096;     // RLIMIT_NOFILE
-  if (resource == 8) cur = max = 8u << 20;       // RLIMIT_MEMLOCK
+constexpr uint64_t RLIM_INFINITY = ~0ull;
+
+// Set `p`'s limit `resource` (do_prlimit()): the soft limit at most the
+// hard; raising the hard needs privilege (CAP_SYS_RESOURCE); RLIMIT_NOFILE
+// at most fs.nr_open. RLIMIT_STACK applies to the stack from now on.
+int32_t set_limit(Kernel& k, Process& caller, Process& p, uint32_t resource, RLimit lim) {
+  if (lim.cur > lim.max) return -LINUX_EINVAL;
+  if (lim.max > p.rlimits[resource].max && !ns::capable(caller)) return -LINUX_EPERM;
+  if (resource == RLIMIT_NOFILE_ && lim.max > (1u << 20)) return -LINUX_EPERM;
+  p.rlimits[resource] = lim;
+  if (resource == RLIMIT_STACK_ && p.mm) p.mm->stack_limit = uint32_t(std::min<uint64_t>(lim.cur, STACK_SIZE));
+  return 0;
+}
+
+// The 32-bit struct rlimit: RLIM_INFINITY and anything above it as ~0.
+void put_limit32(const RLimit& l, uint32_t out[2], uint32_t infinity) {
+  out[0] = l.cur >= infinity ? infinity : uint32_t(l.cur);
+  out[1] = l.max >= infinity ? infinity : uint32_t(l.max);
+}
+
+RLimit from_limit32(const uint32_t in[2]) {
+  return RLimit{in[0] == 0xFFFFFFFFu ? RLIM_INFINITY : in[0], in[1] == 0xFFFFFFFFu ? RLIM_INFINITY : in[1]};
 }
 
 }  // namespace
 
-// prlimit64(pid, resource, new_limit, old_limit): reports the defaults;
-// setting is accepted and not yet enforced.
+// prlimit64(pid, resource, new_limit, old_limit): the limits of the caller
+// (pid 0) or of a process it may change (the same user, or privileged).
 int32_t sys_prlimit64(Kernel& k, Process& p, const Args& a) {
-  if (a.s(0) != 0 && !k.find(*p.ns.pid, a.s(0))) return -LINUX_ESRCH;
-  if (a[1] >= 16) return -LINUX_EINVAL;
-  if (a[3]) {
+  Process* t = a.s(0) == 0 ? &p : k.find(*p.ns.pid, a.s(0));
+  if (!t) return -LINUX_ESRCH;
+  if (a[1] >= uint32_t(RLIMIT_NLIMITS)) return -LINUX_EINVAL;
+  if (t != &p && t->uid != p.uid && !ns::capable(p)) return -LINUX_EPERM;
+  RLimit old = t->rlimits[a[1]];
+  if (a[2]) {
     uint64_t lim[2];
-    default_limit(a[1], lim[0], lim[1]);
+    if (!p.mm->copy_in(a[2], lim, sizeof lim)) return -LINUX_EFAULT;
+    if (int32_t r = set_limit(k, p, *t, a[1], RLimit{lim[0], lim[1]})) return r;
+  }
+  if (a[3]) {
+    uint64_t lim[2] = {old.cur, old.max};
     if (!p.mm->copy_out(a[3], lim, sizeof lim)) return -LINUX_EFAULT;
   }
   return 0;
 }
 
+// ugetrlimit(resource, rlim) (191): 32-bit limits, RLIM_INFINITY as ~0.
 int32_t sys_ugetrlimit(Kernel&, Process& p, const Args& a) {
-  if (a[0] >= 16) return -LINUX_EINVAL;
-  uint64_t cur, max;
-  default_limit(a[0], cur, max);
-  uint32_t lim[2] = {cur > 0xFFFFFFFFull ? 0xFFFFFFFFu : uint32_t(cur), max > 0xFFFFFFFFull ? 0xFFFFFFFFu : uint32_t(max)};
+  if (a[0] >= uint32_t(RLIMIT_NLIMITS)) return -LINUX_EINVAL;
+  uint32_t lim[2];
+  put_limit32(p.rlimits[a[0]], lim, 0xFFFFFFFFu);
   return p.mm->copy_out(a[1], lim, sizeof lim) ? 0 : -LINUX_EFAULT;
+}
+
+// The old getrlimit (76): as ugetrlimit, but limits above 0x7FFFFFFF read
+// as 0x7FFFFFFF (the signed RLIM_INFINITY of old i386 programs).
+int32_t sys_old_getrlimit(Kernel&, Process& p, const Args& a) {
+  if (a[0] >= uint32_t(RLIMIT_NLIMITS)) return -LINUX_EINVAL;
+  uint32_t lim[2];
+  put_limit32(p.rlimits[a[0]], lim, 0x7FFFFFFFu);
+  return p.mm->copy_out(a[1], lim, sizeof lim) ? 0 : -LINUX_EFAULT;
+}
+
+// setrlimit(resource, rlim) (75): 32-bit limits.
+int32_t sys_setrlimit(Kernel& k, Process& p, const Args& a) {
+  if (a[0] >= uint32_t(RLIMIT_NLIMITS)) return -LINUX_EINVAL;
+  uint32_t lim[2];
+  if (!p.mm->copy_in(a[1], lim, sizeof lim)) return -LINUX_EFAULT;
+  return set_limit(k, p, p, a[0], from_limit32(lim));
 }
 
 int32_t sys_umask(Kernel&, Process& p, const Args& a) {

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <string>
 
+#include "containers/ipc/ipc.h"
 #include "containers/kernel.h"
 #include "containers/ns/nsproxy.h"
 #include "containers/net/net.h"
@@ -44,7 +45,8 @@ std::string hex64(uint64_t v) {
 // itrealvalue starttime vsize rss", PIDs as `viewer` numbers them.
 std::string stat_line(const Kernel& k, const Process& q, const Process& viewer) {
   const PidNamespace& ns = *viewer.ns.pid;
-  int ppid = q.parent ? q.parent->pid_in(ns) : 0;
+  const Process* parent = q.group_leader->parent;  // a thread's is its process's
+  int ppid = parent ? parent->pid_in(ns) : 0;
   uint64_t ticks = q.user_insns * k.config.ns_per_insn / 10000000ull;  // USER_HZ = 100
   uint64_t start = q.start_ns / 10000000ull;
   uint32_t vsize = 0, rss = 0;
@@ -54,9 +56,10 @@ std::string stat_line(const Kernel& k, const Process& q, const Process& viewer) 
   }
   char buf[512];
   std::snprintf(buf, sizeof buf,
-                "%d (%s) %c %d %d %d 0 -1 4194304 %llu 0 0 0 %llu 0 0 0 20 0 1 0 %llu %u %u\n",
+                "%d (%s) %c %d %d %d 0 -1 4194304 %llu 0 0 0 %llu 0 0 0 20 0 %zu 0 %llu %u %u\n",
                 q.pid_in(ns), q.comm.c_str(), q.state_letter(), ppid, q.pgid, q.sid,
-                (unsigned long long)q.min_faults, (unsigned long long)ticks, (unsigned long long)start, vsize, rss);
+                (unsigned long long)q.min_faults, (unsigned long long)ticks, 1 + q.group_leader->threads.size(),
+                (unsigned long long)start, vsize, rss);
   return buf;
 }
 
@@ -81,10 +84,11 @@ std::string status_text(const Process& q, const Process& viewer) {
     std::string s = std::to_string(id);
     return s + "\t" + s + "\t" + s + "\t" + s + "\n";
   };
-  return "Name:\t" + q.comm + "\nState:\t" + q.state_letter() + "\nPid:\t" + std::to_string(q.pid_in(ns)) +
-         "\nPPid:\t" + std::to_string(q.parent ? q.parent->pid_in(ns) : 0) +
+  const Process* parent = q.group_leader->parent;
+  return "Name:\t" + q.comm + "\nState:\t" + q.state_letter() + "\nTgid:\t" + std::to_string(q.group_leader->pid_in(ns)) +
+         "\nPid:\t" + std::to_string(q.pid_in(ns)) + "\nPPid:\t" + std::to_string(parent ? parent->pid_in(ns) : 0) +
          "\nUid:\t" + ids(ns::from_kuid(*viewer.ns.user, q.uid)) + "Gid:\t" + ids(ns::from_kuid(*viewer.ns.user, q.gid, true)) +
-         "NSpid:" + nspid + "\nSigPnd:\t" + hex64(q.sigpending) + "\nSigBlk:\t" + hex64(q.sigmask) + "\n" + rss_text(q);
+         "NSpid:" + nspid + "\nThreads:\t" + std::to_string(1 + q.group_leader->threads.size()) + "\nSigPnd:\t" + hex64(q.sigpending) + "\nSigBlk:\t" + hex64(q.sigmask) + "\n" + rss_text(q);
 }
 
 // /proc/<pid>/net: the network namespace's devices (net/dev), routes
@@ -99,6 +103,29 @@ InodePtr net_dir(Kernel& k, int host_pid) {
       return q ? show(*q->ns.net) : std::string();
     });
   });
+}
+
+InodePtr pid_dir(Kernel& k, int host_pid);
+
+// /proc/<pid>/task: a directory per thread of the process, named by TID.
+InodePtr task_dir(Kernel& k, int host_pid) {
+  auto d = make_dir(0555);
+  d->list = [&k, host_pid](const Process& viewer) {
+    std::vector<std::string> names;
+    const Process* q = k.find_host_pid(host_pid);
+    if (!q) return names;
+    const Process& g = *q->group_leader;
+    if (g.state != ProcState::Zombie || g.threads.empty()) names.push_back(std::to_string(g.pid_in(*viewer.ns.pid)));
+    for (const Process* t : g.threads) names.push_back(std::to_string(t->pid_in(*viewer.ns.pid)));
+    return names;
+  };
+  d->lookup = [&k, host_pid](const Process& viewer, const std::string& name) -> InodePtr {
+    const Process* q = k.find_host_pid(host_pid);
+    if (!q || name.empty() || name.find_first_not_of("0123456789") != std::string::npos || name.size() > 9) return nullptr;
+    const Process* t = k.find(*viewer.ns.pid, std::stoi(name));
+    return t && t->group_leader == q->group_leader ? pid_dir(k, t->host_pid()) : nullptr;
+  };
+  return d;
 }
 
 // /proc/<pid>: looks the process up again on every access, so a file of a
@@ -128,7 +155,7 @@ InodePtr pid_dir(Kernel& k, int host_pid) {
     return nullptr;
   });
   return fixed_dir({"cgroup", "cmdline", "comm", "exe", "gid_map", "mountinfo", "mounts", "net", "ns", "stat", "status",
-                    "timens_offsets", "uid_map"},
+                    "task", "timens_offsets", "uid_map"},
                    [&k, host_pid, with, ns_dir](const Process&, const std::string& name) -> InodePtr {
     if (name == "stat") return generated(with([&k](const Process& q, const Process& v) { return stat_line(k, q, v); }));
     if (name == "status") return generated(with(status_text));
@@ -178,6 +205,7 @@ InodePtr pid_dir(Kernel& k, int host_pid) {
       }));
     if (name == "exe") return generated_link(with([](const Process& q, const Process&) { return q.exe; }));
     if (name == "ns") return ns_dir;
+    if (name == "task") return task_dir(k, host_pid);
     return nullptr;
   });
 }
@@ -213,16 +241,28 @@ InodePtr make_procfs(Kernel& k) {
   auto proc = make_dir(0555);
   proc->list = [&k](const Process& viewer) {
     std::vector<std::string> names;
-    for (auto& [pid, q] : viewer.ns.pid->tasks) names.push_back(std::to_string(pid));
-    names.insert(names.end(), {"meminfo", "mounts", "net", "self", "stat", "uptime"});
+    // Processes only: a thread's /proc/<tid> answers a lookup but is not listed.
+    for (auto& [pid, q] : viewer.ns.pid->tasks)
+      if (!q->is_thread()) names.push_back(std::to_string(pid));
+    names.insert(names.end(), {"meminfo", "mounts", "net", "self", "stat", "sysvipc", "uptime"});
     return names;
   };
   proc->lookup = [&k](const Process& viewer, const std::string& name) -> InodePtr {
-    if (name == "self") return generated_link([](const Process& v) { return std::to_string(v.pid()); });
+    if (name == "self") return generated_link([](const Process& v) { return std::to_string(v.tgid()); });
+    if (name == "thread-self")
+      return generated_link([](const Process& v) { return std::to_string(v.tgid()) + "/task/" + std::to_string(v.pid()); });
     // Linux's /proc/mounts and /proc/net are links into /proc/self.
     if (name == "mounts") return make_symlink("self/mounts");
     if (name == "net") return make_symlink("self/net");
     if (name == "meminfo") return generated([&k](const Process&) { return meminfo(k); });
+    // /proc/sysvipc: the reader's IPC namespace's objects (ipc/ipc.h).
+    if (name == "sysvipc")
+      return fixed_dir({"msg", "sem", "shm"}, [&k](const Process&, const std::string& file) -> InodePtr {
+        if (file == "shm") return generated([&k](const Process& v) { return ipc::proc_shm(k, *v.ns.ipc, v); });
+        if (file == "sem") return generated([&k](const Process& v) { return ipc::proc_sem(k, *v.ns.ipc, v); });
+        if (file == "msg") return generated([&k](const Process& v) { return ipc::proc_msg(k, *v.ns.ipc, v); });
+        return nullptr;
+      });
     if (name == "stat") return generated([&k](const Process&) { return cpu_stat(k); });
     if (name == "uptime")
       return generated([&k](const Process&) {

@@ -10,7 +10,7 @@ namespace isolab::containers::test {
 inline Image guest_image() {
   Image img = test_image();
   auto bin = vfs::make_dir(0755);
-  for (const char* name : {"nsprobe", "sigprobe"})
+  for (const char* name : {"nsprobe", "sigprobe", "threadprobe", "ipcprobe", "rlimitprobe"})
     bin->entries[name] = vfs::make_file(read_file(std::string(ISOLAB_TEST_GUEST_DIR) + "/" + name), 0755);
   auto root = vfs::make_dir(0755);
   root->entries["bin"] = bin;

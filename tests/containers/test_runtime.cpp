@@ -116,6 +116,22 @@ TEST_CASE("runtime: stop kills with SIGKILL a container that ignores SIGTERM, on
   CHECK(k.now_ns() - before < timeout + 2 * k.config.quantum * k.config.ns_per_insn);
 }
 
+TEST_CASE("runtime: stop kills at the timeout a container that ignores SIGTERM and sleeps") {
+  Kernel k;
+  Runtime rt(k);
+  rt.add_image(fs_image());
+  REQUIRE(rt.run("fs", spec_of("sleeper", {"fsprobe", "ignore", "15", "sleep", "1000"})).ok());
+  // Until it sleeps (an idle kernel would jump the clock to the sleep's end).
+  rt.run_kernel(1'000'000, [&] { return *rt.logs("sleeper") == "ignore=0\n"; });
+  CHECK(*rt.logs("sleeper") == "ignore=0\n");
+  uint64_t before = k.now_ns();
+  const uint64_t timeout = 3'000'000'000ull;  // 3 s of simulated time; the sleep lasts 1000 s
+  CHECK(rt.stop("sleeper", timeout).code == 0);
+  CHECK(rt.find("sleeper")->state == ContainerState::Exited);
+  CHECK(rt.find("sleeper")->c.exit_code == 137);
+  CHECK(k.now_ns() - before == timeout);  // SIGKILL at the timeout, not at the sleeper's wake-up
+}
+
 TEST_CASE("runtime: kill sends a signal to the container's init, bad signals are refused") {
   Kernel k;
   Runtime rt(k);

@@ -8,7 +8,7 @@
 //   rm PATH | mkdir PATH | rmdir PATH | mv FROM TO | link FROM TO | symlink TARGET PATH
 //   chmod PATH OCTAL | truncate PATH LEN | mode PATH (stat64's st_mode, octal)
 //   chown PATH UID (chown32, gid unchanged) | owner PATH (stat64's st_uid) | touch PATH (utimensat, now)
-//   ignore SIG (rt_sigaction SIG_IGN) | spin (loop for ever)
+//   ignore SIG (rt_sigaction SIG_IGN) | spin (loop for ever) | sleep SECONDS (nanosleep)
 // Built with gcc -m32 -static -nostdlib -ffreestanding (tests/containers/CMakeLists.txt).
 static long sc(long nr, long a, long b, long c, long d, long e) {
   long r;
@@ -22,7 +22,7 @@ static long sc(long nr, long a, long b, long c, long d, long e) {
 enum { NR_read = 3, NR_write = 4, NR_open = 5, NR_close = 6, NR_link = 9, NR_unlink = 10, NR_chmod = 15,
        NR_rename = 38, NR_mkdir = 39, NR_rmdir = 40, NR_symlink = 83, NR_truncate = 92, NR_stat64 = 195,
        NR_getdents64 = 220, NR_rt_sigaction = 174, NR_chown32 = 212,
-       NR_utimensat = 320 };
+       NR_utimensat = 320, NR_nanosleep = 162 };
 enum { O_WRONLY = 1, O_CREAT = 0100, O_TRUNC = 01000, O_APPEND = 02000, O_DIRECTORY = 0200000 };
 
 static int slen(const char* s) { int n = 0; while (s[n]) n++; return n; }
@@ -112,6 +112,9 @@ int main(int argc, char** argv) {
     } else if (seq(op, "ignore")) {
       unsigned int act[5] = {1 /* SIG_IGN */, 0, 0, 0, 0};
       show("ignore", sc(NR_rt_sigaction, num(a, 10), (long)act, 0, 8, 0));
+    } else if (seq(op, "sleep")) {
+      int req[2] = {(int)num(a, 10), 0};
+      show("sleep", SC2(NR_nanosleep, req, 0));
     } else if (seq(op, "spin")) {
       for (volatile unsigned n = 0;; n++) {}
     } else { puts_("unknown op "); puts_(op); puts_("\n"); return 2; }

@@ -334,10 +334,96 @@ static void case_family(int n) {
   for (;;) SC0(NR_pause);
 }
 
+// sigaltstack(2): handlers with SA_ONSTACK run on the alternate stack.
+#define SA_ONSTACK 0x08000000u
+#define SS_ONSTACK 1
+#define SS_DISABLE 2
+#define SS_AUTODISARM (1u << 31)
+enum { NR_sigaltstack = 186 };
+struct stack_ { u32 sp, flags, size; };
+static char altstack[16384] __attribute__((aligned(16)));
+static volatile int on_alt, in_handler_flags, in_handler_change, uc_flags, uc_size, disable_in_uc;
+
+static int is_on_alt(void* p) { return (char*)p >= altstack && (char*)p < altstack + sizeof altstack; }
+
+static void on_alt_handler(int sig) {
+  (void)sig;
+  volatile int local;
+  on_alt = is_on_alt((void*)&local);
+  struct stack_ o;
+  SC2(NR_sigaltstack, 0, &o);
+  in_handler_flags = o.flags;
+  struct stack_ other = {(u32)altstack, 0, 8192};
+  in_handler_change = SC2(NR_sigaltstack, &other, 0);  // EPERM: on it
+}
+
+static void on_alt_siginfo(int sig, int* info, char* uc) {
+  (void)sig, (void)info;
+  volatile int local;
+  on_alt = is_on_alt((void*)&local);
+  uc_flags = *(int*)(uc + 12);  // uc_stack.ss_flags
+  uc_size = *(int*)(uc + 16);   // uc_stack.ss_size
+  struct stack_ o;
+  SC2(NR_sigaltstack, 0, &o);
+  in_handler_flags = o.flags;
+  if (disable_in_uc) *(u32*)(uc + 12) = SS_DISABLE;  // rt_sigreturn restores uc_stack: disabled afterwards
+}
+
+static void case_altstack(void) {
+  struct stack_ o;
+  show("query", SC2(NR_sigaltstack, 0, &o));
+  show("initial_flags", o.flags);
+  struct stack_ small = {(u32)altstack, 0, 1024};
+  show("too_small", SC2(NR_sigaltstack, &small, 0));
+  struct stack_ bad = {(u32)altstack, 4, sizeof altstack};
+  show("bad_flags", SC2(NR_sigaltstack, &bad, 0));
+  struct stack_ ss = {(u32)altstack, 0, sizeof altstack};
+  show("set", SC2(NR_sigaltstack, &ss, 0));
+  SC2(NR_sigaltstack, 0, &o);
+  show("set_flags", o.flags);
+  show("set_size", o.size);
+  // SA_ONSTACK: on the alternate stack, which reports SS_ONSTACK there.
+  set_action(SIGUSR1_, on_alt_handler, SA_ONSTACK, 0, 0);
+  SC2(NR_kill, SC0(NR_getpid), SIGUSR1_);
+  show("onstack_handler_on_alt", on_alt);
+  show("in_handler_flags", in_handler_flags);
+  show("in_handler_change", in_handler_change);
+  // Without SA_ONSTACK: the ordinary stack.
+  set_action(SIGUSR1_, on_alt_handler, 0, 0, 0);
+  SC2(NR_kill, SC0(NR_getpid), SIGUSR1_);
+  show("plain_handler_on_alt", on_alt);
+  show("plain_handler_change", in_handler_change);  // allowed off the alternate stack
+  SC2(NR_sigaltstack, &ss, 0);
+  // uc_stack in the rt frame, and rt_sigreturn restoring it.
+  set_action(SIGUSR2_, on_alt_siginfo, SA_SIGINFO | SA_ONSTACK | SA_RESTORER, restore_rt, 0);
+  disable_in_uc = 1;
+  SC2(NR_kill, SC0(NR_getpid), SIGUSR2_);
+  show("siginfo_on_alt", on_alt);
+  show("uc_stack_flags", uc_flags);
+  show("uc_stack_size", uc_size);
+  SC2(NR_sigaltstack, 0, &o);
+  show("after_sigreturn_flags", o.flags);
+  // SS_AUTODISARM: disarmed while the handler runs, back after it.
+  struct stack_ auto_ = {(u32)altstack, SS_AUTODISARM, sizeof altstack};
+  show("set_autodisarm", SC2(NR_sigaltstack, &auto_, 0));
+  disable_in_uc = 0;
+  SC2(NR_kill, SC0(NR_getpid), SIGUSR2_);
+  show("autodisarm_on_alt", on_alt);
+  show("autodisarm_in_handler_flags", in_handler_flags);
+  SC2(NR_sigaltstack, 0, &o);
+  show("autodisarm_after_flags", (long)(o.flags == SS_AUTODISARM));
+  // Disabling.
+  struct stack_ off = {0, SS_DISABLE, 0};
+  show("disable", SC2(NR_sigaltstack, &off, 0));
+  SC2(NR_sigaltstack, 0, &o);
+  show("disabled_flags", o.flags);
+}
+
 int main(int argc, char** argv, char** envp) {
   (void)envp;
   const char* c = argc > 1 ? argv[1] : "";
   if (seq(c, "handler")) case_handler();
+  else if (seq(c, "altstack")) case_altstack();
   else if (seq(c, "siginfo")) case_siginfo();
   else if (seq(c, "mask")) case_mask();
   else if (seq(c, "errno")) case_errno();
