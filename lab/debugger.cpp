@@ -181,8 +181,13 @@ StepResult step_vm(Lab& lab, const std::string& name, StepKind kind, uint64_t ma
     res.message = fmt::format("{} is {}: nothing to step", name, emulator::vm_state_name(vm->state));
     return res;
   }
-  if (vm->backend) {
+  if (vm->backend && vm->backend->kind() == emulator::BackendKind::Kvm) {
     res.message = name + " runs on the kvm backend: the hardware runs it, so it cannot be stepped (use --backend interp)";
+    return res;
+  }
+  if (vm->backend) {  // migrated: another process runs it, a round at a time (emulator/remote_vm.h)
+    res.message = name + " runs in another process since its migration: the lab drives it a round at a time, so it "
+                         "cannot be stepped";
     return res;
   }
   const std::vector<Breakpoint>& bps = breakpoints_of(lab, name);

@@ -104,7 +104,11 @@ expect vm.a.state == "exited"
     pid = int(m.group(1))
     if os.path.exists("/proc/%d" % pid) and proc_state(pid) not in ("Z", None):
         fail("the target process %d outlived vm kill and the lab" % pid)
-    print("ok: ran in pid %d, ended by vm kill" % pid)
+    # Stepping needs the CPU in this process: a migrated VM says where it runs.
+    r = console(isolab, BOOT + "vm migrate a\nvm step a\n")
+    if r.returncode == 0 or "runs in another process since its migration" not in r.stderr:
+        fail("vm step of a migrated VM should be refused, saying why: %d %r" % (r.returncode, r.stderr))
+    print("ok: ran in pid %d, ended by vm kill; vm step refused after the move" % pid)
 
 
 def proc_state(pid):
