@@ -192,7 +192,12 @@ def case_kill(s):
     Ctrl-C a foreground one (SIGINT)."""
     s.prompt(timeout=15)
     pid = re.search(r"\[(\d+)\]", s.run("spin &")).group(1)
-    out = s.run("ps")
+    # Under QEMU the shell's prompt may come back before the forked child has
+    # run its exec (ps then lists it as sh): ask again, as a user would.
+    for _ in range(10):
+        out = s.run("ps")
+        if re.search(rf"^\s+{pid}\s+\d+\s+R\s.*spin$", out, re.M):
+            break
     expect(re.search(rf"^\s+{pid}\s+\d+\s+R\s.*spin$", out, re.M), f"spin in ps:\n{out}")
     s.run(f"kill {pid}")
     out = s.run("ps")   # spin may still be a zombie here: sh reaps before its next prompt
