@@ -37,16 +37,8 @@ int vm_receive(const VmReceiveOptions& o) {
   uint64_t timeout_ns;
   if (!lab::parse_duration(o.timeout, timeout_ns))
     return fail(fmt::format("--timeout '{}': expected a duration such as 10s", o.timeout));
-  std::unique_ptr<trace::JsonLinesWriter> trace_writer;
-  trace::Trace trace_log(1);
-  if (!o.trace.empty()) {
-    try {
-      trace_writer = std::make_unique<trace::JsonLinesWriter>(o.trace);
-    } catch (const std::exception& e) {
-      return fail(fmt::format("--trace {}", e.what()));
-    }
-    trace_log.add_sink([&](const trace::Event& e) { trace_writer->write(e); });
-  }
+  VmSessionIo io;
+  if (auto problem = io.open_trace(o.trace)) return fail("--trace " + *problem);
 
   std::string error;
   int listener = emulator::listen_on(host, port, error);
@@ -85,17 +77,7 @@ int vm_receive(const VmReceiveOptions& o) {
     std::fputc(b, stdout);
     if (b == '\n') std::fflush(stdout);
   };
-  std::string input = lab::unescape(o.input);
-  size_t typed = 0;
-  m->on_idle = [&]() {
-    if (typed >= input.size()) return false;
-    size_t nl = input.find('\n', typed);
-    size_t end = nl == std::string::npos ? input.size() : nl + 1;
-    m->uart.receive(std::string_view(input).substr(typed, end - typed));
-    typed = end;
-    return true;
-  };
-  if (trace_writer) m->trace = &trace_log;
+  io.attach(*m, o.input);
   emulator::MachineStop stop = m->run(timeout_ns);
   std::fflush(stdout);
   return vm_exit_status("isolab vm receive", stop, *m, "", o.timeout);

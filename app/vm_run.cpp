@@ -103,31 +103,9 @@ int vm_run(const VmRunOptions& o) {
     std::fprintf(stderr, "isolab vm run: %s\n", e.what());
     return 2;
   }
-  // Type the input a line at a time, each when the guest is idle waiting
-  // for it, so nothing typed ahead is echoed into a program's output.
-  std::string input = lab::unescape(o.input);
-  size_t typed = 0;
-  m.on_idle = [&]() {
-    if (typed >= input.size()) return false;
-    size_t nl = input.find('\n', typed);
-    size_t end = nl == std::string::npos ? input.size() : nl + 1;
-    m.uart.receive(std::string_view(input).substr(typed, end - typed));
-    typed = end;
-    return true;
-  };
-
-  // --trace FILE: every VM exit as one JSON line, written as it happens.
-  std::unique_ptr<trace::JsonLinesWriter> trace_writer;
-  trace::Trace trace_log(1);
-  if (!o.trace.empty()) {
-    try {
-      trace_writer = std::make_unique<trace::JsonLinesWriter>(o.trace);
-    } catch (const std::exception& e) {
-      return usage_error(fmt::format("--trace {}", e.what()));
-    }
-    trace_log.add_sink([&](const trace::Event& e) { trace_writer->write(e); });
-    m.trace = &trace_log;
-  }
+  VmSessionIo io;
+  if (auto problem = io.open_trace(o.trace)) return usage_error("--trace " + *problem);
+  io.attach(m, o.input);
 
   std::string refusal;
   std::unique_ptr<emulator::Backend> backend = emulator::make_backend(backend_kind, m, refusal);
@@ -145,6 +123,31 @@ int vm_run(const VmRunOptions& o) {
       std::fprintf(stderr, "vm.mmu.%s %llu\n", f.name, (unsigned long long)(mmu.*f.field));
   }
   return vm_exit_status("isolab vm run", stop, m, backend->failure(), o.timeout);
+}
+
+std::optional<std::string> VmSessionIo::open_trace(const std::string& path) {
+  if (path.empty()) return std::nullopt;
+  try {
+    writer_ = std::make_unique<trace::JsonLinesWriter>(path);
+  } catch (const std::exception& e) {
+    return std::string(e.what());
+  }
+  log_.add_sink([this](const trace::Event& e) { writer_->write(e); });
+  return std::nullopt;
+}
+
+void VmSessionIo::attach(emulator::Machine& m, const std::string& input) {
+  input_ = lab::unescape(input);
+  typed_ = 0;
+  m.on_idle = [this, &m]() {
+    if (typed_ >= input_.size()) return false;
+    size_t nl = input_.find('\n', typed_);
+    size_t end = nl == std::string::npos ? input_.size() : nl + 1;
+    m.uart.receive(std::string_view(input_).substr(typed_, end - typed_));
+    typed_ = end;
+    return true;
+  };
+  if (writer_) m.trace = &log_;
 }
 
 int vm_exit_status(const char* command, emulator::MachineStop stop, const emulator::Machine& m, const std::string& failure,

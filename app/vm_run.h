@@ -1,10 +1,13 @@
 // `isolab vm run` (DESIGN.md section 7).
 #pragma once
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "emulator/machine.h"
+#include "trace/trace.h"
 
 namespace isolab::app {
 
@@ -24,6 +27,28 @@ struct VmRunOptions {
 };
 
 int vm_run(const VmRunOptions& options);
+
+// What `vm run` and `vm receive` attach to a machine they run: the --input
+// text typed a line at a time, each when the guest is idle waiting for it
+// (so nothing typed ahead is echoed into a program's output), and --trace
+// FILE, every VM exit as one JSON line written as it happens.
+class VmSessionIo {
+ public:
+  VmSessionIo() = default;
+  VmSessionIo(const VmSessionIo&) = delete;
+  VmSessionIo& operator=(const VmSessionIo&) = delete;
+  // Open the trace file (none when `path` is empty); the error's words, or nullopt.
+  std::optional<std::string> open_trace(const std::string& path);
+  // Type `input` (escapes resolved) into `m` and trace its exits; `m` and
+  // this object must live as long as `m` runs.
+  void attach(emulator::Machine& m, const std::string& input);
+
+ private:
+  std::string input_;
+  size_t typed_ = 0;
+  std::unique_ptr<trace::JsonLinesWriter> writer_;
+  trace::Trace log_{1};
+};
 
 // The exit status of a VM command after its run stopped with `stop`
 // (DESIGN.md section 7), with the line on stderr that a failure or a
